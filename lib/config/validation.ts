@@ -19,10 +19,20 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-export function formatIssue(issue: z.core.$ZodIssue, prefix: ReadonlyArray<PropertyKey> = []): string {
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v: any = root;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = v[key as keyof typeof v];
+  }
+  return v;
+}
+
+/** One line for one problem; `input` is the value that was parsed (to tell missing from wrong). */
+export function formatIssue(issue: z.core.$ZodIssue, input: unknown, prefix: ReadonlyArray<PropertyKey> = []): string {
   const path = formatPath([...prefix, ...issue.path]);
   let message = issue.message;
-  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) message = 'is required';
   else if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   return path ? `${path}: ${message}` : message;
 }
@@ -31,5 +41,5 @@ export function formatIssue(issue: z.core.$ZodIssue, prefix: ReadonlyArray<Prope
 export function parseWith<T extends z.ZodType>(schema: T, input: unknown, prefix: ReadonlyArray<PropertyKey> = []): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ValidationError(result.error.issues.map((i) => formatIssue(i, prefix)));
+  throw new ValidationError(result.error.issues.map((i) => formatIssue(i, input, prefix)));
 }

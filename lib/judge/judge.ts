@@ -35,26 +35,33 @@ export function classifyPair(
   const params = resolveParameters(metricConfig.analysisConfigurations?.canary);
   const experiment = preprocess(pair.values.experiment, params);
   const control = preprocess(pair.values.control, params);
-  const base = {
+  const experimentMetadata = { stats: describe(experiment) };
+  const controlMetadata = { stats: describe(control) };
+  const groups = metricConfig.groups ?? [];
+  // Fields in Kayenta's declaration order (CanaryAnalysisResult.java).
+  const result = (outcome: Pick<CanaryAnalysisResult, 'classification' | 'classificationReason' | 'resultMetadata' | 'critical'>) => ({
     name: pair.name,
     id: pair.id,
     tags: pair.tags ?? {},
-    groups: metricConfig.groups ?? [],
-    experimentMetadata: { stats: describe(experiment) },
-    controlMetadata: { stats: describe(control) },
+    classification: outcome.classification,
+    classificationReason: outcome.classificationReason,
+    groups,
+    experimentMetadata,
+    controlMetadata,
+    resultMetadata: outcome.resultMetadata,
+    critical: outcome.critical,
     muted: params.muted,
-  };
+  });
   try {
     const outcome = classifyMetric(pair.name, control, experiment, params, options);
-    return {
-      ...base,
+    return result({
       classification: outcome.classification,
       classificationReason: outcome.reason,
       resultMetadata: { ratio: outcome.deviation, ...outcome.test },
       critical: outcome.critical,
-    };
+    });
   } catch {
-    return { ...base, classification: 'Error', classificationReason: 'Metric Classification Failed', critical: false };
+    return result({ classification: 'Error', classificationReason: 'Metric Classification Failed', critical: false });
   }
 }
 

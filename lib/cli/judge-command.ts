@@ -1,0 +1,49 @@
+// `canaria judge --input FILE|-`: Kayenta's RemoteJudge body in, CanaryJudgeResult out.
+import { judgeRequestSchema } from '../config/judge-request.ts';
+import { parseWith, ValidationError } from '../config/validation.ts';
+import { judge, serializeJudgeResult } from '../judge/judge.ts';
+import { parseOptions, readJsonInput, UsageError } from './io.ts';
+
+export const JUDGE_HELP = `Usage: canaria judge --input FILE|- [--pretty]
+
+Runs the NetflixACAJudge-v1.0 judge on a Kayenta RemoteJudge body and prints the
+CanaryJudgeResult JSON on stdout.
+
+Input (JSON):
+  {
+    "canaryConfig":      a Kayenta canary config (metrics, classifier.groupWeights, ...),
+    "metricSetPairList": [{"name", "id", "tags", "values": {"control": [...], "experiment": [...]}}],
+    "scoreThresholds":   {"pass": 95, "marginal": 75}
+  }
+  Series values are numbers; "NaN" and null stand for missing points.
+
+Options:
+  -i, --input FILE   read the body from FILE, or from standard input with "-"
+      --pretty       indent the output
+  -h, --help         show this help
+
+Exit status: 0 on success; 2 when the input is unreadable, not JSON or invalid (one line on
+stderr names the field, e.g. "metricSetPairList[0].values.control[3]: ..."); 1 on an
+internal error.
+`;
+
+export async function judgeCommand(args: string[]): Promise<void> {
+  const opts = parseOptions(args, {
+    input: { type: 'string', short: 'i' },
+    pretty: { type: 'boolean' },
+  });
+  if (opts.input === undefined) throw new UsageError('--input FILE (or - for stdin) is required');
+  const body = await readJsonInput(opts.input);
+  let request;
+  try {
+    request = parseWith(judgeRequestSchema, body);
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problem${err.issues.length > 2 ? 's' : ''})` : '';
+      throw new UsageError(`${err.issues[0]}${more}`);
+    }
+    throw err;
+  }
+  const result = judge(request.canaryConfig, request.metricSetPairList, request.scoreThresholds);
+  process.stdout.write(`${serializeJudgeResult(result, opts.pretty ? 2 : undefined)}\n`);
+}

@@ -1,0 +1,48 @@
+// `canaria <command>`: dispatch and the shared exit-code convention
+// (0 success, 1 internal failure, 2 bad usage or bad input).
+import { judgeCommand, JUDGE_HELP } from './judge-command.ts';
+import { UsageError } from './io.ts';
+
+const HELP = `Usage: canaria <command> [options]
+
+Commands:
+  judge     Judge a Kayenta RemoteJudge body and print the CanaryJudgeResult
+
+Run "canaria <command> --help" for a command's options.
+`;
+
+type Command = { run: (args: string[]) => Promise<void>; help: string };
+
+const COMMANDS: Record<string, Command> = {
+  judge: { run: judgeCommand, help: JUDGE_HELP },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`canaria: unknown command "${name}" (try "canaria --help")\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(command.help);
+    return 0;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`canaria ${name}: ${err.message}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`canaria ${name}: internal error: ${message}\n`);
+    if (process.env.CANARIA_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}

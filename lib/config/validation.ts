@@ -1,5 +1,30 @@
 // Turning schema failures into one clear line per problem, naming the field path.
-import type { z } from 'zod';
+import { z } from 'zod';
+
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+// Plain-English messages for zod's generic issues; schemas may still set their own.
+z.config({
+  customError: (iss) => {
+    switch (iss.code) {
+      case 'invalid_type':
+        return iss.expected === 'boolean' ? 'must be true or false' : `must be ${article(String(iss.expected))}`;
+      case 'invalid_value':
+        return iss.values.length === 1
+          ? `must be ${JSON.stringify(iss.values[0])}`
+          : `must be one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      case 'too_small':
+        if (iss.origin === 'string' && Number(iss.minimum) === 1) return 'must not be empty';
+        if (iss.origin === 'array') return `must have at least ${iss.minimum} item${Number(iss.minimum) === 1 ? '' : 's'}`;
+        return undefined;
+      case 'too_big':
+        if (iss.origin === 'string') return `must be at most ${iss.maximum} characters long`;
+        return undefined;
+      default:
+        return undefined;
+    }
+  },
+});
 
 export class ValidationError extends Error {
   readonly issues: string[];
@@ -32,7 +57,14 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 export function formatIssue(issue: z.core.$ZodIssue, input: unknown, prefix: ReadonlyArray<PropertyKey> = []): string {
   const path = formatPath([...prefix, ...issue.path]);
   let message = issue.message;
-  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) message = 'is required';
+  const missing = valueAt(input, issue.path) === undefined;
+  if (issue.code === 'invalid_type' && missing) message = 'is required';
+  else if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
+    const options = (issue as { options?: unknown[] }).options ?? [];
+    message = missing
+      ? 'is required'
+      : `unknown ${String(issue.path.at(-2) ?? '')} ${issue.discriminator} ${JSON.stringify(valueAt(input, issue.path))} (supported: ${options.map((o) => JSON.stringify(o)).join(', ')})`.replace('  ', ' ');
+  }
   else if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   return path ? `${path}: ${message}` : message;
 }

@@ -1,0 +1,30 @@
+// Storage ports. Adapters: S3 (objects) and DynamoDB (records); the domain stores in this
+// folder are written against these ports only.
+
+/** Large JSON documents: configs, metric series, judge results. */
+export interface ObjectStore {
+  putJson(key: string, value: unknown): Promise<void>;
+  getJson<T = unknown>(key: string): Promise<T | undefined>;
+  delete(key: string): Promise<void>;
+}
+
+export type RecordKey = { pk: string; sk: string };
+export type StoredRecord = RecordKey & Record<string, unknown>;
+
+/** A write or delete that only happens when the stored record is in the stated condition. */
+export type Condition =
+  | { kind: 'absent' }
+  | { kind: 'exists' }
+  | { kind: 'absentOrEquals'; attribute: string; value: unknown }
+  | { kind: 'equals'; attribute: string; value: unknown };
+
+/** Small records with conditional writes: summaries, indexes, execution state. */
+export interface RecordStore {
+  /** Returns false (and writes nothing) when the condition does not hold. */
+  put(record: StoredRecord, condition?: Condition): Promise<boolean>;
+  get(key: RecordKey): Promise<StoredRecord | undefined>;
+  /** Every record of a partition, in sort-key order. */
+  queryPartition(pk: string): Promise<StoredRecord[]>;
+  /** Returns false when the condition does not hold or nothing was there. */
+  delete(key: RecordKey, condition?: Condition): Promise<boolean>;
+}

@@ -2,11 +2,13 @@
 // (0 success, 1 internal failure, 2 bad usage or bad input).
 import { judgeCommand, JUDGE_HELP } from './judge-command.ts';
 import { UsageError } from './io.ts';
+import { serveCommand, SERVE_HELP } from './serve-command.ts';
 
 const HELP = `Usage: canaria <command> [options]
 
 Commands:
   judge     Judge a Kayenta RemoteJudge body and print the CanaryJudgeResult
+  serve     Run the HTTP API locally on embedded storage (npm start)
 
 Run "canaria <command> --help" for a command's options.
 `;
@@ -15,6 +17,7 @@ type Command = { run: (args: string[]) => Promise<void>; help: string };
 
 const COMMANDS: Record<string, Command> = {
   judge: { run: judgeCommand, help: JUDGE_HELP },
+  serve: { run: serveCommand, help: SERVE_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {

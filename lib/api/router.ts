@@ -1,0 +1,66 @@
+// Matches requests to routes and turns every failure into a JSON {message} reply.
+import { ValidationError } from '../config/validation.ts';
+import { ClientError } from '../errors.ts';
+import { errorBody, type ApiRequest, type ApiResponse } from './http.ts';
+import { ROUTES, type RouteId } from './routes.ts';
+
+export type RouteHandler = (req: ApiRequest, params: Record<string, string>) => Promise<ApiResponse>;
+export type Handlers = Partial<Record<RouteId, RouteHandler>>;
+export type App = (req: ApiRequest) => Promise<ApiResponse>;
+
+interface Compiled {
+  id: RouteId;
+  method: string;
+  segments: string[];
+}
+
+const compiled: Compiled[] = Object.entries(ROUTES).map(([id, r]) => ({
+  id: id as RouteId,
+  method: r.method,
+  segments: r.path.split('/').filter(Boolean),
+}));
+
+/** Literal segments win over {params} (as /canary/executions over /canary/{id}). */
+function match(path: string): Array<{ route: Compiled; params: Record<string, string> }> {
+  const parts = path.split('/').filter(Boolean);
+  const found: Array<{ route: Compiled; params: Record<string, string>; literals: number }> = [];
+  for (const route of compiled) {
+    if (route.segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let literals = 0;
+    let ok = true;
+    route.segments.forEach((seg, i) => {
+      if (seg.startsWith('{')) {
+        try {
+          params[seg.slice(1, -1)] = decodeURIComponent(parts[i]);
+        } catch {
+          ok = false;
+        }
+      } else if (seg === parts[i]) literals++;
+      else ok = false;
+    });
+    if (ok) found.push({ route, params, literals });
+  }
+  const best = Math.max(...found.map((f) => f.literals));
+  return found.filter((f) => f.literals === best);
+}
+
+export function createApp(handlers: Handlers, log: (message: string) => void = (m) => console.error(m)): App {
+  return async (req) => {
+    const candidates = match(req.path).filter((c) => handlers[c.route.id]);
+    const hit = candidates.find((c) => c.route.method === req.method);
+    if (!hit) {
+      if (candidates.length === 0) return errorBody(404, `No route for ${req.method} ${req.path}.`);
+      const allow = [...new Set(candidates.map((c) => c.route.method))].join(', ');
+      return { ...errorBody(405, `Method ${req.method} is not allowed on ${req.path}; use ${allow}.`), headers: { 'content-type': 'application/json', allow } };
+    }
+    try {
+      return await handlers[hit.route.id]!(req, hit.params);
+    } catch (err) {
+      if (err instanceof ValidationError) return errorBody(400, err.message, err.issues);
+      if (err instanceof ClientError) return errorBody(err.status, err.message);
+      log(`${req.method} ${req.path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return errorBody(500, 'Internal error; the service log has the details.');
+    }
+  };
+}

@@ -1,0 +1,65 @@
+// `canaria serve`: the embedded local service (npm start).
+import { resolve } from 'node:path';
+import { loadAccountsFile } from '../config/accounts.ts';
+import { ValidationError } from '../config/validation.ts';
+import { DataDirInUseError } from '../local/emulators.ts';
+import { startLocalService } from '../local/service.ts';
+import { parseOptions, UsageError } from './io.ts';
+
+export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090] [--data-dir .canaria] [--accounts FILE]
+
+Serves canaria's HTTP API locally with the same route logic as the AWS Lambdas, on embedded
+S3- and DynamoDB-compatible servers (127.0.0.1, free ports) that keep their data under
+--data-dir. Prints "canaria listening on http://HOST:PORT" when ready; Ctrl-C stops it.
+
+Options:
+      --host HOST       address to listen on (default 127.0.0.1)
+      --port PORT       port to listen on (default 8090; 0 picks a free one)
+      --data-dir DIR    where configs and results are kept (default .canaria)
+      --accounts FILE   metric back-ends, YAML or JSON:
+                          accounts:
+                            - {name: prom, type: prometheus, endpoint: http://127.0.0.1:9090}
+                            - {name: cw, type: cloudwatch, region: eu-west-1}
+  -h, --help            show this help
+`;
+
+export async function serveCommand(args: string[]): Promise<void> {
+  const opts = parseOptions(args, {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '8090' },
+    'data-dir': { type: 'string', default: '.canaria' },
+    accounts: { type: 'string' },
+  });
+  const port = Number(opts.port);
+  if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${opts.port}"`);
+  if (opts.accounts !== undefined) {
+    try {
+      const { accounts } = await loadAccountsFile(opts.accounts);
+      process.stderr.write(`canaria: ${accounts.length} metric account(s) from ${opts.accounts}\n`);
+    } catch (err) {
+      if (err instanceof ValidationError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  let service;
+  try {
+    service = await startLocalService({ host: opts.host, port, dataDir: resolve(opts['data-dir']) });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {
+      throw new UsageError(`cannot listen on ${opts.host}:${port}: ${e.code}`);
+    }
+    if (err instanceof DataDirInUseError) throw new UsageError(err.message);
+    throw err;
+  }
+  process.stdout.write(`canaria listening on ${service.url}\n`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      service.stop().then(done, done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

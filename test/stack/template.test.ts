@@ -1,0 +1,342 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lib/api/routes.ts';
+import { readZip, type ZipEntry } from './zip.ts';
+
+// Packages serverless.yml exactly as `npm run package` does (osls + serverless-esbuild),
+// offline and without AWS credentials, into a temporary directory, then checks the
+// CloudFormation template and the Lambda zips.
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const oslsBin = join(dirname(createRequire(import.meta.url).resolve('osls/package.json')), 'bin', 'serverless.js');
+
+const HANDLERS: Record<string, string> = {
+  configs: 'functions/http/canary-config',
+  meta: 'functions/http/meta',
+};
+const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
+// CloudFormation JSON is untyped.
+type Json = any;
+interface Statement {
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: Json;
+  Condition?: Json;
+  Principal?: Json;
+}
+
+let outDir = '';
+let template: Json;
+let resources: Record<string, Json>;
+
+const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+const ofType = (type: string): [string, Json][] =>
+  Object.entries(resources).filter(([, r]) => r.Type === type);
+
+/** Every policy statement in the template, with where it came from. */
+function allStatements(): { where: string; statement: Statement }[] {
+  const out: { where: string; statement: Statement }[] = [];
+  for (const [id, r] of Object.entries(resources)) {
+    const docs: [string, Json][] = [];
+    if (r.Type === 'AWS::IAM::Role') {
+      docs.push([`${id}.AssumeRolePolicyDocument`, r.Properties.AssumeRolePolicyDocument]);
+      for (const p of asArray<Json>(r.Properties.Policies)) docs.push([`${id}.${p.PolicyName}`, p.PolicyDocument]);
+    } else if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+      docs.push([id, r.Properties.PolicyDocument]);
+    } else if (r.Type === 'AWS::S3::BucketPolicy') {
+      docs.push([id, r.Properties.PolicyDocument]);
+    }
+    for (const [where, doc] of docs) {
+      for (const statement of asArray<Statement>(doc?.Statement)) out.push({ where, statement });
+    }
+  }
+  return out;
+}
+
+/** The Allow statements of one role's inline policies. */
+function roleAllows(roleId: string): Statement[] {
+  const role = resources[roleId];
+  expect(role, `role ${roleId}`).toBeDefined();
+  expect(role.Type).toBe('AWS::IAM::Role');
+  return asArray<Json>(role.Properties.Policies)
+    .flatMap((p) => asArray<Statement>(p.PolicyDocument.Statement))
+    .filter((s) => s.Effect === 'Allow');
+}
+
+const actionsOf = (statements: Statement[], service: string): string[] =>
+  statements.flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith(`${service}:`));
+
+function zipEntries(fn: string): ZipEntry[] {
+  return readZip(join(outDir, `${fn}.zip`));
+}
+
+beforeAll(() => {
+  const missing = Object.entries(HANDLERS)
+    .filter(([, base]) => !SOURCE_EXTENSIONS.some((ext) => existsSync(join(repoRoot, base + ext))))
+    .map(([fn, base]) => `function "${fn}": ${base}{${SOURCE_EXTENSIONS.join(',')}}`);
+  if (missing.length > 0) {
+    throw new Error(`serverless.yml names handler files that do not exist:\n  ${missing.join('\n  ')}`);
+  }
+
+  outDir = mkdtempSync(join(tmpdir(), 'canaria-package-'));
+  // No AWS credentials: packaging must work offline for anyone.
+  const env = { ...process.env };
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
+  const res = spawnSync(process.execPath, [oslsBin, 'package', '--stage', 'test', '--package', outDir], {
+    cwd: repoRoot,
+    env,
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
+  if (res.status !== 0) {
+    throw new Error(
+      `serverless package failed (exit ${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`.trim(),
+    );
+  }
+  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+}, 180_000);
+
+afterAll(() => {
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('S3 bucket', () => {
+  it('is encrypted, private, versioned and owner-enforced', () => {
+    const p = resources.CanariaBucket?.Properties;
+    expect(resources.CanariaBucket?.Type).toBe('AWS::S3::Bucket');
+    const sse = p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
+    expect(['AES256', 'aws:kms']).toContain(sse.SSEAlgorithm);
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(p.OwnershipControls.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+  });
+
+  it('expires noncurrent versions after 30 days', () => {
+    const rules = resources.CanariaBucket.Properties.LifecycleConfiguration.Rules;
+    expect(rules.some((r: Json) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration?.NoncurrentDays === 30)).toBe(
+      true,
+    );
+  });
+
+  it('denies non-TLS access in its bucket policy', () => {
+    const policy = ofType('AWS::S3::BucketPolicy').find(([, r]) => r.Properties.Bucket?.Ref === 'CanariaBucket');
+    expect(policy, 'a bucket policy on CanariaBucket').toBeDefined();
+    const deny = asArray<Statement>(policy![1].Properties.PolicyDocument.Statement).find(
+      (s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+    );
+    expect(deny).toBeDefined();
+    expect(asArray(deny!.Action)).toContain('s3:*');
+  });
+});
+
+describe('DynamoDB table', () => {
+  it('is on-demand with pk/sk keys, PITR, TTL on expiresAt and SSE', () => {
+    const t = resources.CanariaTable;
+    expect(t?.Type).toBe('AWS::DynamoDB::Table');
+    const p = t.Properties;
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(p.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]),
+    );
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(p.SSESpecification?.SSEEnabled).toBe(true);
+  });
+});
+
+describe('Lambda functions', () => {
+  it('are exactly configs and meta, nodejs22.x on arm64, each with its own role', () => {
+    const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
+    expect(Object.keys(fns).sort()).toEqual(['ConfigsLambdaFunction', 'MetaLambdaFunction']);
+    const roles = new Set<string>();
+    for (const [id, fn] of Object.entries(fns)) {
+      const p = fn.Properties;
+      expect(p.Runtime, id).toBe('nodejs22.x');
+      expect(p.Architectures, id).toEqual(['arm64']);
+      expect(p.MemorySize, id).toBe(512);
+      expect(p.Timeout, id).toBe(29);
+      expect(p.Role['Fn::GetAtt']?.[1], `${id} role`).toBe('Arn');
+      roles.add(p.Role['Fn::GetAtt'][0]);
+    }
+    expect([...roles].sort()).toEqual(['ConfigsRole', 'MetaRole']);
+    expect(fns.ConfigsLambdaFunction.Properties.Role['Fn::GetAtt'][0]).toBe('ConfigsRole');
+    // No shared default role: every function must name its own.
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('configs gets the bucket and table names', () => {
+    const vars = resources.ConfigsLambdaFunction.Properties.Environment.Variables;
+    expect(vars.CANARIA_BUCKET).toEqual({ Ref: 'CanariaBucket' });
+    expect(vars.CANARIA_TABLE).toEqual({ Ref: 'CanariaTable' });
+    const metaVars = resources.MetaLambdaFunction.Properties.Environment?.Variables ?? {};
+    expect(metaVars.CANARIA_BUCKET).toBeUndefined();
+    expect(metaVars.CANARIA_TABLE).toBeUndefined();
+  });
+
+  it('keep their logs 30 days', () => {
+    for (const id of ['ConfigsLogGroup', 'MetaLogGroup']) {
+      expect(resources[id]?.Properties.RetentionInDays, id).toBe(30);
+    }
+  });
+});
+
+describe('IAM', () => {
+  it('allows no wildcard action and no wildcard resource anywhere', () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { where, statement } of statements) {
+      if (statement.Effect !== 'Allow') continue; // Deny s3:* for non-TLS is intended
+      expect(statement.NotAction, `${where}: NotAction`).toBeUndefined();
+      for (const action of asArray(statement.Action)) {
+        expect(action, `${where}: action ${action}`).not.toBe('*');
+        expect(action, `${where}: action ${action}`).not.toMatch(/^[\w-]+:\*$/);
+      }
+      expect(asArray(statement.Resource), `${where}: Resource`).not.toContain('*');
+    }
+  });
+
+  it('configs role: S3 object actions on canary_config/* only (plus ListBucket on the bucket)', () => {
+    const allows = roleAllows('ConfigsRole');
+    const s3 = allows.filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
+    const objects = s3.filter((s) => !asArray(s.Action).includes('s3:ListBucket'));
+    expect(objects).toHaveLength(1);
+    expect(asArray(objects[0].Action).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(objects[0].Resource).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': ['CanariaBucket', 'Arn'] }, '/canary_config/*']],
+    });
+    // ListBucket (so a missing key answers 404, not 403) stays alone, on this bucket only.
+    for (const s of s3.filter((x) => asArray(x.Action).includes('s3:ListBucket'))) {
+      expect(asArray(s.Action)).toEqual(['s3:ListBucket']);
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': ['CanariaBucket', 'Arn'] });
+    }
+    expect(actionsOf(allows, 's3').sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+  });
+
+  it('configs role: DynamoDB item actions on the table only', () => {
+    const allows = roleAllows('ConfigsRole');
+    const ddb = allows.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(ddb).toHaveLength(1);
+    expect(asArray(ddb[0].Action).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(ddb[0].Resource).toEqual({ 'Fn::GetAtt': ['CanariaTable', 'Arn'] });
+  });
+
+  it('each role writes logs only to its own function log group', () => {
+    for (const [role, logGroup] of [
+      ['ConfigsRole', 'ConfigsLogGroup'],
+      ['MetaRole', 'MetaLogGroup'],
+    ]) {
+      const logs = roleAllows(role).filter((s) => asArray(s.Action).some((a) => a.startsWith('logs:')));
+      expect(logs, role).toHaveLength(1);
+      expect(asArray(logs[0].Action).every((a) => a.startsWith('logs:')), role).toBe(true);
+      expect(asArray(logs[0].Action), role).toEqual(expect.arrayContaining(['logs:CreateLogStream', 'logs:PutLogEvents']));
+      expect(logs[0].Resource, role).toEqual({ 'Fn::GetAtt': [logGroup, 'Arn'] });
+    }
+  });
+
+  it('meta role has no S3 or DynamoDB access', () => {
+    const allows = roleAllows('MetaRole');
+    expect(actionsOf(allows, 's3')).toEqual([]);
+    expect(actionsOf(allows, 'dynamodb')).toEqual([]);
+    expect(allows.flatMap((s) => asArray(s.Action)).every((a) => a.startsWith('logs:'))).toBe(true);
+  });
+
+  it('roles can only be assumed by Lambda', () => {
+    for (const id of ['ConfigsRole', 'MetaRole']) {
+      const trust = asArray<Statement>(resources[id].Properties.AssumeRolePolicyDocument.Statement);
+      expect(trust, id).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  it('has exactly the routes of lib/api/routes.ts, with no authorizer, payload 2.0', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    expect(routes.sort()).toEqual(Object.values(ROUTES).map((r) => `${r.method} ${r.path}`).sort());
+    for (const [id, r] of ofType('AWS::ApiGatewayV2::Route')) {
+      expect(r.Properties.AuthorizationType ?? 'NONE', id).toBe('NONE');
+    }
+    expect(ofType('AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+    for (const [id, i] of ofType('AWS::ApiGatewayV2::Integration')) {
+      expect(i.Properties.PayloadFormatVersion, id).toBe('2.0');
+    }
+  });
+
+  it('routes reach the right function', () => {
+    const target = (routeKey: string): string => {
+      const route = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKey)![1];
+      const integrationId = JSON.stringify(route.Properties.Target).match(/HttpApiIntegration\w+/)![0];
+      return JSON.stringify(resources[integrationId].Properties.IntegrationUri).match(/(\w+)LambdaFunction/)![1];
+    };
+    expect(target('PUT /canaryConfig/{canaryConfigId}')).toBe('Configs');
+    expect(target('GET /health')).toBe('Meta');
+  });
+});
+
+describe('outputs', () => {
+  it('expose the API URL, bucket and table', () => {
+    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['HttpApiUrl', 'BucketName', 'TableName']));
+    expect(template.Outputs.BucketName.Value).toEqual({ Ref: 'CanariaBucket' });
+    expect(template.Outputs.TableName.Value).toEqual({ Ref: 'CanariaTable' });
+  });
+});
+
+describe('Lambda bundles', () => {
+  const FORBIDDEN = ['dynalite', 's3rver', 'classic-level'];
+
+  it.each(Object.entries(HANDLERS))('%s.zip holds an ESM bundle without node_modules', (fn, base) => {
+    const zipPath = join(outDir, `${fn}.zip`);
+    const entries = zipEntries(fn);
+    const names = entries.map((e) => e.name);
+    expect(names).toContain(`${base}.mjs`);
+    expect(names.filter((n) => n.includes('node_modules/'))).toEqual([]);
+    // Backstop only (today ~0.5 MB; the S3 client alone adds ~0.8 MB zipped): the
+    // source-map check below is the precise one. Raise deliberately if bundles grow.
+    expect(statSync(zipPath).size).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it.each(Object.entries(HANDLERS))('%s bundle leaves out the AWS SDK and dev emulators', (fn, base) => {
+    const entries = zipEntries(fn);
+    const code = entries.find((e) => e.name === `${base}.mjs`)!.read().toString('utf8');
+    for (const name of FORBIDDEN) expect(code, `${fn} bundle mentions ${name}`).not.toContain(name);
+    expect(code.startsWith('import { createRequire'), 'createRequire banner').toBe(true);
+    // The source map lists every file bundled: no SDK or emulator source may be among them.
+    const mapEntry = entries.find((e) => e.name === `${base}.mjs.map`);
+    expect(mapEntry, 'source map').toBeDefined();
+    const sources: string[] = JSON.parse(mapEntry!.read().toString('utf8')).sources;
+    expect(sources.length).toBeGreaterThan(0);
+    const bad = sources.filter((s) =>
+      /node_modules\/(@aws-sdk|@smithy|@aws-crypto|dynalite|s3rver|classic-level)\//.test(s),
+    );
+    expect(bad, `${fn} bundles`).toEqual([]);
+    // SDK imports stay external, resolved by the Lambda runtime.
+    for (const m of code.matchAll(/from\s*"(@aws-sdk\/[^"]+)"/g)) expect(m[1]).toMatch(/^@aws-sdk\/[\w-]+$/);
+  });
+});

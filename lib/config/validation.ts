@@ -8,7 +8,8 @@ z.config({
   customError: (iss) => {
     switch (iss.code) {
       case 'invalid_type':
-        return iss.expected === 'boolean' ? 'must be true or false' : `must be ${article(String(iss.expected))}`;
+        if (iss.expected === 'boolean') return 'must be true or false';
+        return `must be ${article(iss.expected === 'record' ? 'object' : String(iss.expected))}`;
       case 'invalid_value':
         return iss.values.length === 1
           ? `must be ${JSON.stringify(iss.values[0])}`

@@ -52,14 +52,25 @@ export async function serveCommand(args: string[]): Promise<void> {
     if (err instanceof DataDirInUseError) throw new UsageError(err.message);
     throw err;
   }
-  process.stdout.write(`canaria listening on ${service.url}\n`);
-  await new Promise<void>((done) => {
+  // Handlers first: whoever reads the ready line may signal at once.
+  const stopped = new Promise<void>((done) => {
+    let stopping = false;
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      service.stop().then(done, done);
+      if (stopping) {
+        process.stderr.write('canaria serve: stopping anyway\n');
+        process.exit(130);
+      }
+      stopping = true;
+      service.stop().then(done, (err: Error) => {
+        process.stderr.write(`canaria serve: error while stopping: ${err.message}\n`);
+        done();
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  process.stdout.write(`canaria listening on ${service.url}\n`);
+  await stopped;
+  // Everything canaria started is closed; idle client sockets need not hold the process.
+  process.exit(0);
 }

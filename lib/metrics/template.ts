@@ -1,0 +1,84 @@
+// Kayenta's custom filter templates: Apache commons-text StringSubstitutor semantics
+// (metric-sources-spec.md §1.3): ${name}, ${name:-default}, $${name} for a literal,
+// recursive values, and an unknown variable is an error.
+import { BadRequestError } from '../errors.ts';
+
+export class TemplateError extends BadRequestError {}
+
+const MAX_DEPTH = 50;
+
+/** Every `$\{` (escaped by Kayenta tooling before Spinnaker's SpEL) back to `${`. */
+export function unescapeTemplate(template: string): string {
+  return template.replaceAll('$\\{', '${');
+}
+
+/** Expands `template`; throws Error with StringSubstitutor's reason on failure. */
+export function substitute(template: string, bindings: ReadonlyMap<string, string>, resolving: string[] = []): string {
+  let out = '';
+  let i = 0;
+  while (i < template.length) {
+    const c = template[i];
+    if (c === '$' && template[i + 1] === '$' && template[i + 2] === '{') {
+      // Escaped: "$${x}" → "${x}", left unexpanded.
+      const close = template.indexOf('}', i + 3);
+      const end = close === -1 ? template.length : close + 1;
+      out += template.slice(i + 1, end);
+      i = end;
+      continue;
+    }
+    if (c === '$' && template[i + 1] === '{') {
+      const close = template.indexOf('}', i + 2);
+      if (close === -1) {
+        out += template.slice(i); // unclosed: kept as is
+        break;
+      }
+      const body = template.slice(i + 2, close);
+      const dflt = body.indexOf(':-');
+      const name = dflt === -1 ? body : body.slice(0, dflt);
+      let value = bindings.get(name);
+      if (value === undefined) {
+        if (dflt === -1) throw new Error(`Cannot resolve variable '${name}' (enableSubstitutionInVariables=false).`);
+        value = body.slice(dflt + 2);
+      }
+      if (resolving.includes(name) || resolving.length > MAX_DEPTH) {
+        throw new Error(`Infinite loop in property interpolation of ${template}: ${[...resolving, name].join('->')}`);
+      }
+      out += substitute(value, bindings, [...resolving, name]);
+      i = close + 1;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/** Expands a custom filter template as Kayenta does, with Kayenta's 400 message on failure. */
+export function expandTemplate(template: string, bindings: ReadonlyMap<string, string>): string {
+  const unescaped = unescapeTemplate(template);
+  try {
+    return substitute(unescaped, bindings);
+  } catch (err) {
+    throw new TemplateError(`Problem evaluating custom filter template: ${unescaped} (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Template variables of a scope, lowest priority first: the scope attributes that are
+ * non-empty, then `extra` (e.g. the query's resourceType) when non-empty, then every
+ * extendedScopeParams entry, empty ones included.
+ */
+export function scopeBindings(
+  scope: { scope?: string; location?: string; extendedScopeParams?: Record<string, string> },
+  attributes: Record<string, string | undefined> = {},
+): Map<string, string> {
+  const b = new Map<string, string>();
+  const bindIfSet = (k: string, v: string | undefined) => v !== undefined && v !== '' && b.set(k, v);
+  bindIfSet('project', scope.extendedScopeParams?.project);
+  bindIfSet('resourceType', scope.extendedScopeParams?.resourceType);
+  bindIfSet('scope', scope.scope);
+  bindIfSet('location', scope.location);
+  for (const [k, v] of Object.entries(attributes)) bindIfSet(k, v);
+  for (const [k, v] of Object.entries(scope.extendedScopeParams ?? {})) b.set(k, v);
+  return b;
+}

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { BadRequestError, ClientError } from '../errors.ts';
 import { parseWith } from '../config/validation.ts';
+import { kayentaJson } from '../json.ts';
 
 export interface ApiRequest {
   method: string;
@@ -23,7 +24,7 @@ export interface ApiResponse {
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function json(status: number, value: unknown): ApiResponse {
-  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
+  return { status, headers: { 'content-type': 'application/json' }, body: kayentaJson(value) };
 }
 
 export function noContent(): ApiResponse {

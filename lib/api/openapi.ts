@@ -8,6 +8,7 @@ const STATUS_TEXT: Record<number, string> = {
   405: 'Method not allowed',
   413: 'Request body over 1 MiB',
   415: 'Content-Type is not application/json',
+  502: 'The metrics store failed or did not answer, after retries',
 };
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });

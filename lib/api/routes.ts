@@ -2,6 +2,7 @@
 // OpenAPI document and the stack's route list are all checked against this table.
 import { z } from 'zod';
 import { canaryConfigSchema } from '../config/canary-config.ts';
+import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
 
 export const messageSchema = z.object({ message: z.string(), errors: z.array(z.string()).optional() });
 
@@ -72,6 +73,66 @@ export const ROUTES = {
     query: { configurationAccountName: ignoredAccount },
     response: { status: 204, description: 'Deleted' },
     errors: [404],
+  },
+  fetchPrometheus: {
+    method: 'POST',
+    path: '/fetch/prometheus/query',
+    summary: "Run (or with dryRun=true only render) one Prometheus query, as Kayenta's PrometheusFetchController",
+    query: {
+      metricsAccountName: 'The Prometheus account (default: the first one configured).',
+      storageAccountName: ignoredAccount,
+      metricSetName: 'Required: the name of the resulting metric sets.',
+      metricName: 'Required: the metric name (ignored by a PromQL: customFilter).',
+      groupByFields: 'Labels to group by; repeat or separate with commas.',
+      labelBindings: 'Label matchers such as job="x"; repeat or separate with commas.',
+      project: 'Scope project (${project}).',
+      resourceType: 'gce_instance or aws_ec2_instance, or none with a customFilter.',
+      location: 'Scope location (${location}).',
+      scope: 'Scope (${scope}), e.g. version="canary".',
+      start: 'ISO-8601 start; required unless dryRun.',
+      end: 'ISO-8601 end; required unless dryRun.',
+      step: 'Required: seconds between points.',
+      customFilter: 'An inline template, or a full query prefixed with PromQL:.',
+      dryRun: 'true: answer {"query"} without contacting Prometheus.',
+    },
+    response: { status: 200, description: '{"query"} for a dry run, else {"metricSetListId"}' },
+    errors: [400, 502],
+  },
+  fetchCloudWatch: {
+    method: 'POST',
+    path: '/fetch/cloudwatch/query',
+    summary: 'Run (or with dryRun=true only render) one CloudWatch GetMetricData query',
+    query: {
+      metricsAccountName: 'The CloudWatch account (default: the first one configured).',
+      storageAccountName: ignoredAccount,
+      metricSetName: 'Required: the name of the resulting metric sets.',
+      scope: 'Scope (${scope}).',
+      location: 'Scope location (${location}).',
+      start: 'Required: ISO-8601 start.',
+      end: 'Required: ISO-8601 end.',
+      step: 'Seconds; the default period.',
+      dryRun: 'true: answer {"query"}: the GetMetricData input, without calling AWS.',
+    },
+    body: cloudWatchFetchBodySchema,
+    response: { status: 200, description: '{"query"} for a dry run, else {"metricSetListId"}' },
+    errors: [400, 413, 415, 502],
+  },
+  getMetricSetList: {
+    method: 'GET',
+    path: '/metricSetList/{metricSetListId}',
+    summary: 'A fetched metric set list',
+    query: { accountName: ignoredAccount },
+    response: { status: 200, description: 'MetricSet[] (NaN written as "NaN")' },
+    errors: [404],
+  },
+  preview: {
+    method: 'POST',
+    path: '/v1/preview',
+    summary: 'Render (and by default fetch) every query of a canary config for given scopes, with point counts and pairing problems',
+    query: { metricsAccountName: 'The metrics account (default: the first of each query type).' },
+    body: previewBodySchema,
+    response: { status: 200, description: 'Per metric and side: the query, the series and their point counts, the pairs, and problems' },
+    errors: [400, 404, 413, 415],
   },
   health: {
     method: 'GET',

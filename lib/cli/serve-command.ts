@@ -1,6 +1,6 @@
 // `canaria serve`: the embedded local service (npm start).
 import { resolve } from 'node:path';
-import { loadAccountsFile } from '../config/accounts.ts';
+import { loadAccountsFile, type Account } from '../config/accounts.ts';
 import { ValidationError } from '../config/validation.ts';
 import { DataDirInUseError } from '../local/emulators.ts';
 import { startLocalService } from '../local/service.ts';
@@ -32,9 +32,10 @@ export async function serveCommand(args: string[]): Promise<void> {
   });
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${opts.port}"`);
+  let accounts: Account[] = [];
   if (opts.accounts !== undefined) {
     try {
-      const { accounts } = await loadAccountsFile(opts.accounts);
+      accounts = (await loadAccountsFile(opts.accounts)).accounts;
       process.stderr.write(`canaria: ${accounts.length} metric account(s) from ${opts.accounts}\n`);
     } catch (err) {
       if (err instanceof ValidationError) throw new UsageError(err.message);
@@ -43,7 +44,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   }
   let service;
   try {
-    service = await startLocalService({ host: opts.host, port, dataDir: resolve(opts['data-dir']) });
+    service = await startLocalService({ host: opts.host, port, dataDir: resolve(opts['data-dir']), accounts });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {

@@ -60,6 +60,22 @@ export const accountsFileSchema = z
 export type Account = z.output<typeof accountSchema>;
 export type AccountsFile = z.output<typeof accountsFileSchema>;
 
+/** Parses accounts YAML or JSON; errors start with `origin` (a file name, an env variable). */
+export function parseAccounts(text: string, origin: string): AccountsFile {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new ValidationError([`${origin}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  try {
+    return parseWith(accountsFileSchema, value);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ValidationError(err.issues.map((i) => `${origin}: ${i}`));
+    throw err;
+  }
+}
+
 /** Reads a YAML or JSON accounts file; errors name the file and the field. */
 export async function loadAccountsFile(path: string): Promise<AccountsFile> {
   let text: string;
@@ -68,16 +84,10 @@ export async function loadAccountsFile(path: string): Promise<AccountsFile> {
   } catch (err) {
     throw new ValidationError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    throw new ValidationError([`${path}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`]);
-  }
-  try {
-    return parseWith(accountsFileSchema, value);
-  } catch (err) {
-    if (err instanceof ValidationError) throw new ValidationError(err.issues.map((i) => `${path}: ${i}`));
-    throw err;
-  }
+  return parseAccounts(text, path);
+}
+
+/** A deployed function's accounts: the YAML or JSON text of CANARIA_ACCOUNTS (none if unset). */
+export function accountsFromEnvironment(env: NodeJS.ProcessEnv = process.env): AccountsFile {
+  return env.CANARIA_ACCOUNTS ? parseAccounts(env.CANARIA_ACCOUNTS, 'CANARIA_ACCOUNTS') : { accounts: [] };
 }

@@ -1,4 +1,5 @@
 // NetflixACAJudge-v1.0: classify every metric-set pair, then score (judge-spec.md §1, §3, §8).
+import { kayentaJson } from '../json.ts';
 import { classifyMetric, JUDGE_CLASSIFIER, resolveParameters, type ClassifierOptions } from './classifier.ts';
 import { classifyScore, weightedSumScore } from './scorer.ts';
 import { describe, removeNaNs, removeOutliers, replaceNaNs } from './stats.ts';
@@ -98,5 +99,5 @@ export function judge(
 
 /** Kayenta's JSON: null/undefined fields omitted, NaN and infinities as strings. */
 export function serializeJudgeResult(result: CanaryJudgeResult, space?: number): string {
-  return JSON.stringify(result, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), space);
+  return kayentaJson(result, space);
 }

@@ -1,5 +1,6 @@
-// ObjectStore on S3 (AWS SDK v3).
+// ObjectStore on S3 (AWS SDK v3). Documents are written as Kayenta writes them (NaN as "NaN").
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { kayentaJson } from '../json.ts';
 import type { ObjectStore } from './ports.ts';
 
 export class S3ObjectStore implements ObjectStore {
@@ -13,7 +14,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async putJson(key: string, value: unknown): Promise<void> {
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: kayentaJson(value), ContentType: 'application/json' }),
     );
   }
 

@@ -17,6 +17,7 @@ const oslsBin = join(dirname(createRequire(import.meta.url).resolve('osls/packag
 
 const HANDLERS: Record<string, string> = {
   configs: 'functions/http/canary-config',
+  metrics: 'functions/http/metrics',
   meta: 'functions/http/meta',
 };
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
@@ -165,9 +166,9 @@ describe('DynamoDB table', () => {
 });
 
 describe('Lambda functions', () => {
-  it('are exactly configs and meta, nodejs22.x on arm64, each with its own role', () => {
+  it('are exactly configs, metrics and meta, nodejs22.x on arm64, each with its own role', () => {
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
-    expect(Object.keys(fns).sort()).toEqual(['ConfigsLambdaFunction', 'MetaLambdaFunction']);
+    expect(Object.keys(fns).sort()).toEqual(['ConfigsLambdaFunction', 'MetaLambdaFunction', 'MetricsLambdaFunction']);
     const roles = new Set<string>();
     for (const [id, fn] of Object.entries(fns)) {
       const p = fn.Properties;
@@ -178,7 +179,7 @@ describe('Lambda functions', () => {
       expect(p.Role['Fn::GetAtt']?.[1], `${id} role`).toBe('Arn');
       roles.add(p.Role['Fn::GetAtt'][0]);
     }
-    expect([...roles].sort()).toEqual(['ConfigsRole', 'MetaRole']);
+    expect([...roles].sort()).toEqual(['ConfigsRole', 'MetaRole', 'MetricsRole']);
     expect(fns.ConfigsLambdaFunction.Properties.Role['Fn::GetAtt'][0]).toBe('ConfigsRole');
     // No shared default role: every function must name its own.
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
@@ -194,14 +195,14 @@ describe('Lambda functions', () => {
   });
 
   it('keep their logs 30 days', () => {
-    for (const id of ['ConfigsLogGroup', 'MetaLogGroup']) {
+    for (const id of ['ConfigsLogGroup', 'MetricsLogGroup', 'MetaLogGroup']) {
       expect(resources[id]?.Properties.RetentionInDays, id).toBe(30);
     }
   });
 });
 
 describe('IAM', () => {
-  it('allows no wildcard action and no wildcard resource anywhere', () => {
+  it("allows no wildcard action, and no wildcard resource except where AWS offers none (GetMetricData)", () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(0);
     for (const { where, statement } of statements) {
@@ -211,8 +212,23 @@ describe('IAM', () => {
         expect(action, `${where}: action ${action}`).not.toBe('*');
         expect(action, `${where}: action ${action}`).not.toMatch(/^[\w-]+:\*$/);
       }
+      if (asArray(statement.Action).join() === 'cloudwatch:GetMetricData') continue;
       expect(asArray(statement.Resource), `${where}: Resource`).not.toContain('*');
     }
+  });
+
+  it('metrics role: metric set lists read/write, configs read-only, CloudWatch read, named secrets', () => {
+    const allows = roleAllows('MetricsRole');
+    expect(actionsOf(allows, 's3').sort()).toEqual(['s3:GetObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    const writes = allows.filter((s) => asArray(s.Action).includes('s3:PutObject'));
+    expect(writes).toHaveLength(1);
+    expect(writes[0].Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['CanariaBucket', 'Arn'] }, '/metric_set_list/*']] });
+    expect(actionsOf(allows, 'dynamodb')).toEqual([]);
+    expect(actionsOf(allows, 'cloudwatch')).toEqual(['cloudwatch:GetMetricData']);
+    const assume = allows.find((s) => asArray(s.Action).includes('sts:AssumeRole'))!;
+    expect(JSON.stringify(assume.Resource)).toContain(':role/canaria-metrics-*');
+    const secrets = allows.find((s) => asArray(s.Action).includes('secretsmanager:GetSecretValue'))!;
+    expect(JSON.stringify(secrets.Resource)).toContain(':secret:canaria/*');
   });
 
   it('configs role: S3 object actions on canary_config/* only (plus ListBucket on the bucket)', () => {
@@ -249,6 +265,7 @@ describe('IAM', () => {
   it('each role writes logs only to its own function log group', () => {
     for (const [role, logGroup] of [
       ['ConfigsRole', 'ConfigsLogGroup'],
+      ['MetricsRole', 'MetricsLogGroup'],
       ['MetaRole', 'MetaLogGroup'],
     ]) {
       const logs = roleAllows(role).filter((s) => asArray(s.Action).some((a) => a.startsWith('logs:')));
@@ -267,7 +284,7 @@ describe('IAM', () => {
   });
 
   it('roles can only be assumed by Lambda', () => {
-    for (const id of ['ConfigsRole', 'MetaRole']) {
+    for (const id of ['ConfigsRole', 'MetaRole', 'MetricsRole']) {
       const trust = asArray<Statement>(resources[id].Properties.AssumeRolePolicyDocument.Statement);
       expect(trust, id).toEqual([
         { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
@@ -297,6 +314,7 @@ describe('HTTP API', () => {
     };
     expect(target('PUT /canaryConfig/{canaryConfigId}')).toBe('Configs');
     expect(target('GET /health')).toBe('Meta');
+    expect(target('POST /v1/preview')).toBe('Metrics');
   });
 });
 
@@ -332,8 +350,12 @@ describe('Lambda bundles', () => {
     expect(mapEntry, 'source map').toBeDefined();
     const sources: string[] = JSON.parse(mapEntry!.read().toString('utf8')).sources;
     expect(sources.length).toBeGreaterThan(0);
+    // The SigV4 signer for Amazon Managed Prometheus (@smithy/signature-v4, @aws-crypto) is
+    // bundled into the metrics function on purpose: the runtime's copy is not a public module.
     const bad = sources.filter((s) =>
-      /node_modules\/(@aws-sdk|@smithy|@aws-crypto|dynalite|s3rver|classic-level)\//.test(s),
+      fn === 'metrics'
+        ? /node_modules\/(@aws-sdk|dynalite|s3rver|classic-level)\//.test(s)
+        : /node_modules\/(@aws-sdk|@smithy|@aws-crypto|dynalite|s3rver|classic-level)\//.test(s),
     );
     expect(bad, `${fn} bundles`).toEqual([]);
     // SDK imports stay external, resolved by the Lambda runtime.

@@ -1,0 +1,122 @@
+// What a canary config would fetch for given scopes, before running it: the rendered query per
+// metric and side, the series and point counts, and the pairing problems Kayenta users most
+// often hit (too few points, tags that do not pair: kayenta#380, #553).
+import type { CanaryConfig } from '../config/canary-config.ts';
+import type { ScopePairs } from '../config/execution-request.ts';
+import { mixAll, MixError } from '../metrics/mixer.ts';
+import { ScopeInjectionError } from '../metrics/prometheus-query.ts';
+import type { MetricAccounts } from '../metrics/sources.ts';
+import type { CanaryScope, MetricSet } from '../metrics/types.ts';
+
+/** Below this many points per side, Kayenta's docs (and users' reports) call the result unreliable. */
+export const MIN_POINTS = 50;
+
+type Side = 'control' | 'experiment';
+
+export interface PointCount {
+  points: number;
+  /** NaN points (gaps filled by the source or the mixer). */
+  nan: number;
+}
+
+export interface SidePreview {
+  query?: string;
+  series?: Array<{ tags: Record<string, string> } & PointCount>;
+  error?: string;
+}
+
+export interface MetricPreview {
+  name: string;
+  scopeName: string;
+  account?: string;
+  control: SidePreview;
+  experiment: SidePreview;
+  pairs?: Array<{ tags: Record<string, string>; control: PointCount; experiment: PointCount }>;
+  problems: string[];
+}
+
+export interface Preview {
+  metrics: MetricPreview[];
+  /** Every metric's problems, prefixed with the metric's name. */
+  problems: string[];
+}
+
+const count = (values: number[]): PointCount => ({ points: values.length, nan: values.filter(Number.isNaN).length });
+const showTags = (tags: Record<string, string>) =>
+  Object.keys(tags).length ? `{${Object.entries(tags).map(([k, v]) => `${k}="${v}"`).join(', ')}}` : '{}';
+
+async function previewMetric(
+  metric: CanaryConfig['metrics'][number],
+  config: CanaryConfig,
+  scopes: ScopePairs,
+  accounts: MetricAccounts,
+  options: { metricsAccountName?: string; fetch: boolean },
+): Promise<MetricPreview> {
+  const scopeName = metric.scopeName ?? 'default';
+  const out: MetricPreview = { name: metric.name, scopeName, control: {}, experiment: {}, problems: [] };
+  const pair = scopes[scopeName];
+  if (!pair) {
+    out.problems.push(`uses scope '${scopeName}', which the request does not define (it has: ${Object.keys(scopes).join(', ') || 'none'})`);
+    return out;
+  }
+  if (!metric.query) {
+    out.problems.push('has no query');
+    return out;
+  }
+  let resolved;
+  try {
+    resolved = accounts.resolve(options.metricsAccountName, metric.query.type);
+  } catch (err) {
+    out.problems.push((err as Error).message);
+    return out;
+  }
+  out.account = resolved.account.name;
+  const sides: Side[] = ['control', 'experiment'];
+  const sets: Partial<Record<Side, MetricSet[]>> = {};
+  await Promise.all(
+    sides.map(async (side) => {
+      const scope: CanaryScope = pair[`${side}Scope`];
+      const req = { metric, templates: config.templates, scope };
+      try {
+        out[side].query = resolved.source.render(req);
+        if (!options.fetch) return;
+        sets[side] = await resolved.source.fetch(req);
+        out[side].series = sets[side]!.map((s) => ({ tags: s.tags, ...count(s.values) }));
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        out[side].error =
+          err instanceof ScopeInjectionError ? `scopes.${scopeName}.${side}Scope.${message}` : message;
+        out.problems.push(`${side}: ${out[side].error}`);
+      }
+    }),
+  );
+  if (!sets.control || !sets.experiment) return out;
+  try {
+    const mixed = mixAll([metric.name], sets.control, sets.experiment);
+    out.problems.push(...mixed.problems.map((p) => p.replace(`metric '${metric.name}': `, '')));
+    out.pairs = mixed.pairs.map((p) => ({ tags: p.tags, control: count(p.values.control), experiment: count(p.values.experiment) }));
+    for (const p of out.pairs) {
+      for (const side of sides) {
+        const real = p[side].points - p[side].nan;
+        if (real === 0) out.problems.push(`${showTags(p.tags)}: no ${side} data`);
+        else if (real < MIN_POINTS) {
+          out.problems.push(`${showTags(p.tags)}: only ${real} ${side} point${real === 1 ? '' : 's'} (fewer than ${MIN_POINTS}); widen the window or shorten the step`);
+        }
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof MixError)) throw err;
+    out.problems.push(err.message);
+  }
+  return out;
+}
+
+export async function previewConfig(
+  config: CanaryConfig,
+  scopes: ScopePairs,
+  accounts: MetricAccounts,
+  options: { metricsAccountName?: string; fetch: boolean },
+): Promise<Preview> {
+  const metrics = await Promise.all(config.metrics.map((m) => previewMetric(m, config, scopes, accounts, options)));
+  return { metrics, problems: metrics.flatMap((m) => m.problems.map((p) => `${m.name}: ${p}`)) };
+}

@@ -1,0 +1,116 @@
+// /fetch/{prometheus,cloudwatch}/query (Kayenta's fetch controllers), /metricSetList/{id}, and
+// canaria's /v1/preview.
+import { z } from 'zod';
+import { previewConfig } from '../analysis/preview.ts';
+import type { CanaryMetricConfig } from '../config/canary-config.ts';
+import { cloudWatchQuerySchema, prometheusQuerySchema } from '../config/canary-config.ts';
+import { parseWith } from '../config/validation.ts';
+import { ClientError } from '../errors.ts';
+import { scopeWindow } from '../metrics/prometheus.ts';
+import { ScopeInjectionError } from '../metrics/prometheus-query.ts';
+import { MetricFetchError } from '../metrics/source.ts';
+import type { MetricAccounts } from '../metrics/sources.ts';
+import type { CanaryScope } from '../metrics/types.ts';
+import type { ConfigStore } from '../store/config-store.ts';
+import type { MetricSetListStore } from '../store/metric-set-lists.ts';
+import { json, listParam, readJsonBody, type ApiRequest } from './http.ts';
+import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
+import type { Handlers } from './router.ts';
+
+export interface MetricsApiDeps {
+  accounts: MetricAccounts;
+  metricSetLists: MetricSetListStore;
+  configs: ConfigStore;
+}
+
+const seconds = z.string().regex(/^[1-9]\d*$/, { error: 'must be a whole number of seconds above 0' }).transform(Number);
+const flag = z.enum(['true', 'false']).optional().transform((v) => v === 'true');
+const text = z.string().optional();
+
+/** The first value of each query parameter, validated: errors name the parameter. */
+function queryParams<T extends z.ZodType>(req: ApiRequest, schema: T): z.output<T> {
+  const first = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, v[0]]));
+  return parseWith(schema, first);
+}
+
+const fetchCommon = {
+  metricsAccountName: text,
+  storageAccountName: text,
+  metricSetName: z.string().min(1),
+  scope: text,
+  location: text,
+  start: text,
+  end: text,
+  dryRun: flag,
+};
+
+const prometheusParams = z.looseObject({
+  ...fetchCommon,
+  metricName: z.string().min(1),
+  project: text,
+  resourceType: text,
+  step: seconds,
+  customFilter: text,
+});
+
+const cloudWatchParams = z.looseObject({ ...fetchCommon, step: seconds.default(60) });
+
+/** A scope from query parameters; start/end may be absent for a dry run. */
+function scopeOf(p: { scope?: string; location?: string; start?: string; end?: string }, step: number, extendedScopeParams?: Record<string, string>, dryRun = false): CanaryScope {
+  const scope: CanaryScope = { scope: p.scope, location: p.location, start: p.start ?? '', end: p.end ?? '', step, extendedScopeParams };
+  if (!dryRun) scopeWindow(scope); // "Start time is required." etc.
+  return scope;
+}
+
+/** Render errors name the query parameter a caller would fix. */
+function renderOrFetchError(err: unknown): never {
+  if (err instanceof ScopeInjectionError) throw new ClientError(400, err.message);
+  if (err instanceof MetricFetchError) throw new ClientError(502, err.message);
+  throw err;
+}
+
+export function metricsHandlers(deps: MetricsApiDeps): Handlers {
+  const run = async (metric: CanaryMetricConfig, accountName: string | undefined, scope: CanaryScope, dryRun: boolean) => {
+    const { source } = deps.accounts.resolve(accountName, metric.query!.type);
+    const req = { metric, scope };
+    try {
+      if (dryRun) return json(200, { query: source.render(req) });
+      const sets = await source.fetch(req);
+      return json(200, { metricSetListId: await deps.metricSetLists.put(sets) });
+    } catch (err) {
+      return renderOrFetchError(err);
+    }
+  };
+
+  return {
+    fetchPrometheus: async (req) => {
+      const p = queryParams(req, prometheusParams);
+      const query = parseWith(prometheusQuerySchema, {
+        type: 'prometheus',
+        metricName: p.metricName,
+        labelBindings: listParam(req, 'labelBindings'),
+        groupByFields: listParam(req, 'groupByFields'),
+        resourceType: p.resourceType || undefined,
+        customInlineTemplate: p.customFilter || undefined,
+      });
+      const extended = p.project ? { project: p.project } : undefined;
+      return run({ name: p.metricSetName, query }, p.metricsAccountName, scopeOf(p, p.step, extended, p.dryRun), p.dryRun);
+    },
+
+    fetchCloudWatch: async (req) => {
+      const p = queryParams(req, cloudWatchParams);
+      const body = readJsonBody(req, cloudWatchFetchBodySchema);
+      const query = parseWith(cloudWatchQuerySchema, { type: 'cloudwatch', region: body.region, metricDataQueries: body.metricDataQueries });
+      return run({ name: p.metricSetName, query }, p.metricsAccountName, scopeOf(p, p.step, body.extendedScopeParams), p.dryRun);
+    },
+
+    getMetricSetList: async (_req, { metricSetListId }) => json(200, await deps.metricSetLists.get(metricSetListId)),
+
+    preview: async (req) => {
+      const body = readJsonBody(req, previewBodySchema);
+      const config = body.canaryConfig ?? (await deps.configs.get(body.canaryConfigId!));
+      const metricsAccountName = req.query.metricsAccountName?.[0] || undefined;
+      return json(200, await previewConfig(config, body.executionRequest.scopes, deps.accounts, { metricsAccountName, fetch: body.fetch }));
+    },
+  };
+}

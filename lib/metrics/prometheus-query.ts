@@ -137,8 +137,8 @@ export function composePrometheusQuery(q: PrometheusQuery, templates: Record<str
   return compose(q, templates, valuesOf(q, scope));
 }
 
-/** Stand-ins for a value: a neutral literal for each place a value may legitimately stand. */
-const NEUTRAL = ['', '0', 'x'];
+/** Stand-ins for a value: something neutral for each place a value may legitimately stand. */
+const NEUTRAL = ['', '0', 'x', '__canaria_probe__=""'];
 
 /**
  * The PromQL Kayenta would send for this query and scope, checked: Kayenta's render errors,

@@ -1,0 +1,238 @@
+// The Prometheus source against a real Prometheus with backfilled series, and against small
+// HTTP servers that fail on purpose (down, slow, 5xx, 4xx).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canaryConfigSchema, type CanaryMetricConfig } from '../../lib/config/canary-config.ts';
+import { mixAll } from '../../lib/metrics/mixer.ts';
+import { PrometheusSource, type PrometheusAccount } from '../../lib/metrics/prometheus.ts';
+import { MetricFetchError } from '../../lib/metrics/source.ts';
+import type { CanaryScope } from '../../lib/metrics/types.ts';
+import { describeWithPrometheus, freePort, startPrometheus, type RunningPrometheus } from '../support/prometheus.ts';
+import {
+  CANARY_DATASET,
+  END,
+  HTTP_REQUESTS,
+  INTEGRATION_TEST_CPU,
+  MISSING_METRIC,
+  NODE_CPU,
+  oneSeries,
+  POINTS,
+  QUEUE_DEPTH,
+  REQUEST_DURATION,
+  selectorPoints,
+  START,
+  STEP,
+} from '../support/prometheus-data.ts';
+import { fixture } from '../support/service.ts';
+
+const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+const scope = (s: Partial<CanaryScope> = {}): CanaryScope => ({ start: iso(START), end: iso(END), step: STEP, ...s });
+const fastRetry = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+const metricFrom = (name: string) => {
+  const config = canaryConfigSchema.parse(fixture(name));
+  return { metric: config.metrics[0], templates: config.templates };
+};
+const promql = (name: string, query: string): CanaryMetricConfig => ({ name, query: { type: 'prometheus', customInlineTemplate: `PromQL:${query}` } });
+
+describeWithPrometheus('Prometheus source against a real Prometheus', () => {
+  let prom: RunningPrometheus;
+  let source: PrometheusSource;
+  beforeAll(async () => {
+    prom = await startPrometheus([...CANARY_DATASET]);
+    source = new PrometheusSource({ name: 'prom', type: 'prometheus', endpoint: prom.url }, { retry: fastRetry });
+  }, 60_000);
+  afterAll(async () => prom?.stop());
+
+  it('fetches both sides of the seed config: counters through rate(), one {} series of 121 points', async () => {
+    const { metric, templates } = metricFrom('seed-canary-config.json');
+    const [control] = await source.fetch({ metric, templates, scope: scope({ scope: HTTP_REQUESTS.scopes.control }) });
+    const [experiment] = await source.fetch({ metric, templates, scope: scope({ scope: HTTP_REQUESTS.scopes.experiment }) });
+    for (const set of [control, experiment]) {
+      expect(set.name).toBe('request_error');
+      expect(set.tags).toEqual({});
+      expect(set.values).toHaveLength(POINTS);
+      expect(set.startTimeMillis).toBe(START * 1000);
+      expect(set.stepMillis).toBe(STEP * 1000);
+      expect(set.endTimeMillis).toBe(START * 1000 + POINTS * STEP * 1000);
+    }
+    expect(control.attributes.query).toBe(HTTP_REQUESTS.seedQuery(HTTP_REQUESTS.scopes.control));
+    expect(Math.max(...control.values)).toBeLessThan(Math.min(...experiment.values));
+  });
+
+  it("fetches Kayenta's integration config through its named template and an extended scope param", async () => {
+    const { metric, templates } = metricFrom('kayenta-integration-test-cpu.json');
+    const sets = await source.fetch({
+      metric,
+      templates,
+      scope: scope({ scope: INTEGRATION_TEST_CPU.controlScope, extendedScopeParams: { namespace: INTEGRATION_TEST_CPU.namespace } }),
+    });
+    expect(sets).toHaveLength(1);
+    expect(sets[0].attributes.query).toBe("avg(integration_test_cpu{namespace='prod-namespace-1', scope='myapp-prod-control-1'})");
+    const expected = selectorPoints(oneSeries(CANARY_DATASET, 'integration_test_cpu', { scope: INTEGRATION_TEST_CPU.controlScope }), START, END, STEP);
+    expect(sets[0].values).toEqual(expected.map(([, v]) => v));
+  });
+
+  it("fetches Kayenta's scratch config: label bindings plus the EC2 resource filters, decoy zone left out", async () => {
+    const { metric, templates } = metricFrom('kayenta-prometheus_canary_config.json');
+    const sets = await source.fetch({
+      metric,
+      templates,
+      scope: scope({ scope: NODE_CPU.controlScope, location: NODE_CPU.location, extendedScopeParams: { resourceType: 'aws_ec2_instance' } }),
+    });
+    expect(sets).toHaveLength(1);
+    expect(sets[0].values).toHaveLength(POINTS);
+    expect(Math.max(...sets[0].values)).toBeLessThan(NODE_CPU.decoyValue);
+  });
+
+  it('fetches one MetricSet per series of a grouped query, tagged by the group label', async () => {
+    const metric: CanaryMetricConfig = {
+      name: 'latency_sum',
+      query: { type: 'prometheus', metricName: REQUEST_DURATION.sum, customInlineTemplate: '${scope}', groupByFields: ['instance'] },
+    };
+    const sets = await source.fetch({ metric, scope: scope({ scope: 'version="baseline"' }) });
+    expect(sets[0].attributes.query).toBe('avg(http_request_duration_seconds_sum{version="baseline"}) by (instance)');
+    expect(sets.map((s) => s.tags.instance).sort()).toEqual([...REQUEST_DURATION.instances.baseline]);
+    expect(sets.every((s) => s.values.length === POINTS)).toBe(true);
+  });
+
+  it('leaves gaps out rather than filling them with NaN, as Kayenta does', async () => {
+    const [set] = await source.fetch({ metric: promql('queue', 'queue_depth{version="baseline"}'), scope: scope() });
+    const expected = selectorPoints(oneSeries(CANARY_DATASET, QUEUE_DEPTH.name, { version: 'baseline' }), START, END, STEP);
+    expect(expected.length).toBeLessThan(POINTS);
+    expect(set.values).toEqual(expected.map(([, v]) => v));
+    expect(set.endTimeMillis).toBe(set.startTimeMillis + expected.length * STEP * 1000);
+    expect(set.values.some(Number.isNaN)).toBe(false);
+  });
+
+  it('answers a query with no data with one empty {} placeholder, which the mixer turns into NaN', async () => {
+    const metric = promql('missing', `sum(rate(${MISSING_METRIC}[5m]))`);
+    const sets = await source.fetch({ metric, scope: scope() });
+    expect(sets).toEqual([
+      expect.objectContaining({ tags: {}, values: [], startTimeMillis: START * 1000, endTimeMillis: END * 1000, stepMillis: STEP * 1000 }),
+    ]);
+    const { pairs } = mixAll(['missing'], sets, sets);
+    expect(pairs[0].values.control).toHaveLength((END - START) / STEP);
+    expect(pairs[0].values.control.every(Number.isNaN)).toBe(true);
+  });
+
+  it('refuses an injecting scope before anything is sent', async () => {
+    const { metric, templates } = metricFrom('seed-canary-config.json');
+    await expect(source.fetch({ metric, templates, scope: scope({ scope: 'version="canary"}[5m])) or vector(1) #' }) })).rejects.toThrow(
+      'scope: the value may only add label matchers',
+    );
+  });
+
+  it('passes a 400 from Prometheus through at once, with its reason', async () => {
+    // Parses, but rate() needs a range vector: Prometheus itself refuses it.
+    const metric = promql('bad', 'rate(queue_depth)');
+    await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow(/after 1 attempt: HTTP 400: .*range vector/);
+  });
+});
+
+describe('Prometheus source failures', () => {
+  let server: Server;
+  let url: string;
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+  const requests: IncomingMessage[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push(req);
+      handler(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  const metric = promql('errors', 'sum(rate(http_requests_total[5m]))');
+  const ok = JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[START, '1'], [START + 60, '2']] }] } });
+  const account = (a: Partial<PrometheusAccount> = {}): PrometheusAccount => ({ name: 'prom', type: 'prometheus', endpoint: url, ...a });
+
+  it('retries 5xx with backoff, then succeeds', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      if (calls < 3) res.writeHead(503).end('overloaded');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(ok);
+    };
+    const sets = await new PrometheusSource(account(), { retry: fastRetry }).fetch({ metric, scope: scope() });
+    expect(calls).toBe(3);
+    expect(sets[0].values).toEqual([1, 2]);
+  });
+
+  it('gives up after the attempts, naming the account, the metric and the query', async () => {
+    handler = (_req, res) => res.writeHead(500, { 'content-type': 'application/json' }).end('{"status":"error","error":"boom"}');
+    const attempt = new PrometheusSource(account(), { retry: fastRetry }).fetch({ metric, scope: scope() });
+    await expect(attempt).rejects.toThrow(MetricFetchError);
+    await expect(attempt).rejects.toThrow("Prometheus account 'prom' failed for metric 'errors' after 3 attempts: HTTP 500: boom (query: sum(rate(http_requests_total[5m])))");
+  });
+
+  it('does not retry a 4xx', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"status":"error","errorType":"bad_data","error":"parse error"}');
+    };
+    await expect(new PrometheusSource(account(), { retry: fastRetry }).fetch({ metric, scope: scope() })).rejects.toThrow('after 1 attempt: HTTP 400: parse error');
+    expect(calls).toBe(1);
+  });
+
+  it('times out a slow server, retries, then fails clearly', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      setTimeout(() => res.writeHead(200).end(ok), 500);
+    };
+    const source = new PrometheusSource(account(), { retry: fastRetry, timeoutMs: 100 });
+    await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow('after 3 attempts: no answer within 100 ms');
+    expect(calls).toBe(3);
+  });
+
+  it('fails clearly when Prometheus is down', async () => {
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const source = new PrometheusSource(account({ endpoint: down }), { retry: fastRetry });
+    await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow(`after 3 attempts: cannot reach ${down}: ECONNREFUSED`);
+  });
+
+  it('sends the query Kayenta sends: query, ISO start and end, step in seconds, under a path prefix', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(ok);
+    requests.length = 0;
+    await new PrometheusSource(account({ endpoint: `${url}/prometheus/` }), { retry: fastRetry }).fetch({ metric, scope: scope() });
+    const sent = new URL(requests[0].url!, url);
+    expect(sent.pathname).toBe('/prometheus/api/v1/query_range');
+    expect(Object.fromEntries(sent.searchParams)).toEqual({ query: 'sum(rate(http_requests_total[5m]))', start: iso(START), end: iso(END), step: '60' });
+  });
+
+  it('authenticates with basic auth or a bearer token taken from the environment', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(ok);
+    process.env.CANARIA_TEST_PROM_SECRET = 's3cret';
+    requests.length = 0;
+    await new PrometheusSource(account({ auth: { type: 'basic', username: 'reader', password: { env: 'CANARIA_TEST_PROM_SECRET' } } })).fetch({ metric, scope: scope() });
+    await new PrometheusSource(account({ auth: { type: 'bearer', token: { env: 'CANARIA_TEST_PROM_SECRET' } } })).fetch({ metric, scope: scope() });
+    expect(requests.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('reader:s3cret').toString('base64')}`, 'Bearer s3cret']);
+    delete process.env.CANARIA_TEST_PROM_SECRET;
+    await expect(
+      new PrometheusSource(account({ auth: { type: 'bearer', token: { env: 'CANARIA_TEST_PROM_SECRET' } } })).fetch({ metric, scope: scope() }),
+    ).rejects.toThrow('environment variable CANARIA_TEST_PROM_SECRET is not set');
+  });
+
+  it('signs requests with SigV4 for Amazon Managed Prometheus', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(ok);
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'eu-west-1' });
+    try {
+      requests.length = 0;
+      await new PrometheusSource(account({ auth: { type: 'sigv4', region: 'eu-west-1', service: 'aps' } })).fetch({ metric, scope: scope() });
+      const authorization = String(requests[0].headers.authorization);
+      expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
+      expect(authorization).toContain('x-amz-date');
+      expect(requests[0].headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

@@ -1,7 +1,7 @@
 // The embedded service for tests: emulated S3 and DynamoDB on 127.0.0.1 (temp data), real HTTP.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
-import { startLocalService, type LocalService } from '../../lib/local/service.ts';
+import { startLocalService, type LocalService, type LocalServiceOptions } from '../../lib/local/service.ts';
 import { SHARED_DIR } from './conformance.ts';
 
 export interface Reply {
@@ -18,11 +18,14 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** Starts one service for the calling test file; `call` talks to it over HTTP. */
-export function useLocalService() {
+/**
+ * Starts one service for the calling suite; `call` talks to it over HTTP. `options` is read
+ * when the service starts (after earlier beforeAll hooks, e.g. one starting Prometheus).
+ */
+export function useLocalService(options: () => Partial<LocalServiceOptions> = () => ({})) {
   let service: LocalService;
   beforeAll(async () => {
-    service = await startLocalService({ port: 0 });
+    service = await startLocalService({ port: 0, ...options() });
   });
   afterAll(async () => {
     await service?.stop();

@@ -72,7 +72,7 @@ describeWithPrometheus('metric routes', () => {
       ['a CloudWatch account', { metricsAccountName: 'cw', metricSetName: 'x', metricName: 'm', step: '60', dryRun: 'true' }, 400, 'Account cw is a cloudwatch account; it cannot run a prometheus query.'],
       ['an unknown template variable', { metricSetName: 'x', metricName: 'm', step: '60', dryRun: 'true', customFilter: 'PromQL:up{${nope}}' }, 400, /^Problem evaluating custom filter template: PromQL:up\{\$\{nope\}\}/],
       ['an injecting scope', { metricSetName: 'x', metricName: 'm', step: '60', dryRun: 'true', customFilter: seedFilter, scope: 'version="canary"}[5m])) or vector(1) #' }, 400, /^scope: the value may only add label matchers/],
-      ['Prometheus down', { metricsAccountName: 'prom-down', metricSetName: 'x', metricName: 'm', step: '60', customFilter: 'PromQL:up', ...window }, 502, /^Prometheus account 'prom-down' failed for metric 'x' after 2 attempts: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(query: up\)$/],
+      ['Prometheus down', { metricsAccountName: 'prom-down', metricSetName: 'x', metricName: 'm', customFilter: 'PromQL:up', ...window, step: '60' }, 502, /^Prometheus account 'prom-down' failed for metric 'x' after 2 attempts: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(query: up\)$/],
     ])('answers %s with its status and a clear message', async (_what, params, status, message) => {
       const r = await svc.call('POST', `/fetch/prometheus/query${q(params as Record<string, string>)}`);
       expect(r.status, r.text).toBe(status);

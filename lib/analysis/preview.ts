@@ -2,7 +2,7 @@
 // metric and side, the series and point counts, and the pairing problems Kayenta users most
 // often hit (too few points, tags that do not pair: kayenta#380, #553).
 import type { CanaryConfig } from '../config/canary-config.ts';
-import type { ScopePairs } from '../config/execution-request.ts';
+import { resolveWindow, type ScopePairs } from '../config/execution-request.ts';
 import { mixAll, MixError } from '../metrics/mixer.ts';
 import { ScopeInjectionError } from '../metrics/prometheus-query.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
@@ -75,7 +75,7 @@ async function previewMetric(
   const sets: Partial<Record<Side, MetricSet[]>> = {};
   await Promise.all(
     sides.map(async (side) => {
-      const scope: CanaryScope = pair[`${side}Scope`];
+      const scope: CanaryScope = resolveWindow(pair[`${side}Scope`], Date.now());
       const req = { metric, templates: config.templates, scope };
       try {
         out[side].query = resolved.source.render(req);

@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { canaryConfigSchema } from '../config/canary-config.ts';
 import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
+import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
+import { judgeRequestSchema } from '../config/judge-request.ts';
 
 export const messageSchema = z.object({ message: z.string(), errors: z.array(z.string()).optional() });
 
@@ -133,6 +135,104 @@ export const ROUTES = {
     body: previewBodySchema,
     response: { status: 200, description: 'Per metric and side: the query, the series and their point counts, the pairs, and problems' },
     errors: [400, 404, 413, 415],
+  },
+  startCanary: {
+    method: 'POST',
+    path: '/canary/{canaryConfigId}',
+    summary: "Start a canary analysis of a stored config (Argo's kayenta provider calls this)",
+    query: {
+      application: "The application (default: the config's first).",
+      metricsAccountName: 'The metrics account (default: the first of each query type).',
+      configurationAccountName: ignoredAccount,
+      storageAccountName: ignoredAccount,
+      parentPipelineExecutionId: 'Echoed in the status.',
+      idempotencyKey: 'A retried start with the same key (per application) returns the same execution; also the Idempotency-Key header.',
+    },
+    body: startCanaryBodySchema,
+    response: { status: 200, description: '{"canaryExecutionId"}; poll GET /canary/{id}', schema: z.object({ canaryExecutionId: z.string() }) },
+    errors: [400, 404, 413, 415],
+  },
+  startAdhocCanary: {
+    method: 'POST',
+    path: '/canary',
+    summary: 'Start a canary analysis of a config given in the body',
+    query: {
+      application: 'The application (default: ad-hoc).',
+      metricsAccountName: 'The metrics account (default: the first of each query type).',
+      storageAccountName: ignoredAccount,
+      parentPipelineExecutionId: 'Echoed in the status.',
+      idempotencyKey: 'As for POST /canary/{canaryConfigId}.',
+    },
+    body: adhocCanaryBodySchema,
+    response: { status: 200, description: '{"canaryExecutionId"}', schema: z.object({ canaryExecutionId: z.string() }) },
+    errors: [400, 413, 415],
+  },
+  listCanaryExecutions: {
+    method: 'GET',
+    path: '/canary/executions',
+    summary: 'Recent executions, newest first',
+    query: {
+      application: 'Only this application.',
+      limit: 'Page size (default 20, at most 100).',
+      page: 'Page number from 1.',
+      statuses: 'Comma-separated statuses, e.g. running,terminal.',
+      storageAccountName: ignoredAccount,
+    },
+    response: { status: 200, description: 'CanaryExecutionStatusResponse[]' },
+    errors: [400],
+  },
+  getCanaryExecution: {
+    method: 'GET',
+    path: '/canary/{canaryExecutionId}',
+    summary: "Kayenta's CanaryExecutionStatusResponse (Argo polls this until complete)",
+    query: { storageAccountName: ignoredAccount },
+    response: { status: 200, description: 'complete, status, stageStatus, result.judgeResult when succeeded, exception when terminal, config, request, times' },
+    errors: [404],
+  },
+  getMetricSetPairList: {
+    method: 'GET',
+    path: '/metricSetPairList/{metricSetPairListId}',
+    summary: "An execution's metric set pairs (the judge's input)",
+    query: { accountName: ignoredAccount },
+    response: { status: 200, description: 'MetricSetPair[] (NaN written as "NaN")' },
+    errors: [404],
+  },
+  listJudges: {
+    method: 'GET',
+    path: '/judges',
+    summary: 'The judges canaria runs',
+    response: { status: 200, description: '[{"name": "NetflixACAJudge-v1.0", "visible": true}]' },
+    errors: [],
+  },
+  remoteJudge: {
+    method: 'POST',
+    path: '/judge',
+    summary: "Kayenta's RemoteJudge: judge a metric set pair list (lets a Kayenta use canaria as its judge)",
+    body: judgeRequestSchema,
+    response: { status: 200, description: 'CanaryJudgeResult' },
+    errors: [400, 413, 415],
+  },
+  listCredentials: {
+    method: 'GET',
+    path: '/credentials',
+    summary: 'The configured accounts (no secrets)',
+    response: { status: 200, description: '[{name, type, supportedTypes, locations, recommendedLocations}]' },
+    errors: [],
+  },
+  listMetricsServices: {
+    method: 'GET',
+    path: '/metricsServices',
+    summary: 'The metrics accounts',
+    response: { status: 200, description: '[{name, type, locations, recommendedLocations}]' },
+    errors: [],
+  },
+  judgement: {
+    method: 'POST',
+    path: '/v1/judgements',
+    summary: "Judge now, synchronously (Argo's web provider): always a JSON {judgement} within timeoutSeconds",
+    body: judgementBodySchema,
+    response: { status: 200, description: '{"judgement": {phase, complete, score, classification, pass, marginal, executionId, reason}}' },
+    errors: [400, 404, 413, 415, 502],
   },
   health: {
     method: 'GET',

@@ -9,12 +9,14 @@ export const canaryScopeSchema = z
     location: z.string().optional(),
     /** Argo Rollouts before v1.9 sent `region`; Kayenta dropped it, canaria reads it as location. */
     region: z.string().optional(),
-    start: instant,
-    end: instant,
+    /** Both or neither; neither: the window ending now (see resolveWindow). */
+    start: instant.optional(),
+    end: instant.optional(),
     step: z.number().int().positive().default(60),
     extendedScopeParams: z.record(z.string(), z.string()).optional(),
   })
-  .refine((s) => Date.parse(s.start) < Date.parse(s.end), { error: 'end must be after start', path: ['end'] })
+  .refine((s) => (s.start === undefined) === (s.end === undefined), { error: 'give both start and end, or neither', path: ['start'] })
+  .refine((s) => s.start === undefined || Date.parse(s.start) < Date.parse(s.end!), { error: 'end must be after start', path: ['end'] })
   .transform(({ region, ...s }) => ({ ...s, location: s.location ?? region }));
 
 export const scopePairSchema = z.looseObject({ controlScope: canaryScopeSchema, experimentScope: canaryScopeSchema });
@@ -23,3 +25,44 @@ export const scopesSchema = z.record(z.string(), scopePairSchema);
 
 export type CanaryScopeInput = z.output<typeof canaryScopeSchema>;
 export type ScopePairs = z.output<typeof scopesSchema>;
+
+export const thresholdsSchema = z.looseObject(
+  {
+    pass: z.number(),
+    marginal: z.number(),
+  },
+  { error: 'Execution request must contain thresholds' },
+).refine((t) => t.pass >= t.marginal, { error: 'pass must be greater than or equal to marginal', path: ['pass'] });
+
+/** Kayenta's CanaryExecutionRequest. */
+export const executionRequestSchema = z.looseObject({
+  scopes: scopesSchema,
+  thresholds: thresholdsSchema,
+  metadata: z.array(z.looseObject({ name: z.string(), value: z.string(), hidden: z.boolean().optional() })).optional(),
+  siteLocal: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type ExecutionRequest = z.output<typeof executionRequestSchema>;
+
+/** Points in the default window when a scope gives no start and end. */
+export const DEFAULT_WINDOW_STEPS = 60;
+
+/**
+ * A scope with its window settled: as given, or, when it has neither start nor end, the
+ * DEFAULT_WINDOW_STEPS steps ending `now` (Argo Rollouts before v1.9 sent no window).
+ */
+export function resolveWindow<T extends CanaryScopeInput>(scope: T, now: number): T & { start: string; end: string } {
+  if (scope.start !== undefined && scope.end !== undefined) return scope as T & { start: string; end: string };
+  const end = Math.floor(now / 1000) * 1000;
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  return { ...scope, start: iso(end - DEFAULT_WINDOW_STEPS * scope.step * 1000), end: iso(end) };
+}
+
+export function resolveWindows(scopes: ScopePairs, now: number): ScopePairs {
+  return Object.fromEntries(
+    Object.entries(scopes).map(([name, pair]) => [
+      name,
+      { ...pair, controlScope: resolveWindow(pair.controlScope, now), experimentScope: resolveWindow(pair.experimentScope, now) },
+    ]),
+  );
+}

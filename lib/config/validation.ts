@@ -59,7 +59,8 @@ export function formatIssue(issue: z.core.$ZodIssue, input: unknown, prefix: Rea
   const path = formatPath([...prefix, ...issue.path]);
   let message = issue.message;
   const missing = valueAt(input, issue.path) === undefined;
-  if (issue.code === 'invalid_type' && missing) message = 'is required';
+  // A schema's own message (e.g. Kayenta's wording) stays; the generic one becomes "is required".
+  if (issue.code === 'invalid_type' && missing && message.startsWith('must be')) message = 'is required';
   else if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
     const options = (issue as { options?: unknown[] }).options ?? [];
     message = missing

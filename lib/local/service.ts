@@ -2,6 +2,9 @@
 import { canaryConfigHandlers } from '../api/canary-config-api.ts';
 import { metaHandlers } from '../api/meta-api.ts';
 import { metricsHandlers } from '../api/metrics-api.ts';
+import { canaryHandlers } from '../api/canary-api.ts';
+import { ExecutionStore } from '../analysis/executions.ts';
+import { LocalStateMachine, type LocalRunOptions } from './state-machine.ts';
 import type { Account } from '../config/accounts.ts';
 import { MetricAccounts, type SourceOptions } from '../metrics/sources.ts';
 import { MetricSetListStore } from '../store/metric-set-lists.ts';
@@ -20,10 +23,14 @@ export interface LocalServiceOptions {
   accounts?: readonly Account[];
   /** Timeouts and retries of the metric sources. */
   sourceOptions?: SourceOptions;
+  /** Fault injection and retry pacing for the local state machine (tests). */
+  stateMachine?: LocalRunOptions;
 }
 
 export interface LocalService {
   url: string;
+  /** Resolves when no analysis is running. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,16 +41,22 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const storage = createStorage(emulators);
     const configs = new ConfigStore(storage);
     const accounts = new MetricAccounts(options.accounts ?? [], options.sourceOptions);
+    const executions = new ExecutionStore(storage);
+    const now = () => Date.now();
+    const machine = new LocalStateMachine({ executions, accounts, configs, now }, options.stateMachine);
     const app = createApp({
       ...canaryConfigHandlers(configs),
+      ...canaryHandlers({ configs, executions, accounts, starter: machine, now }),
       ...metricsHandlers({ accounts, configs, metricSetLists: new MetricSetListStore(storage.objects) }),
       ...metaHandlers(),
     });
     const server = await startHttpServer(app, host, options.port ?? 8090);
     return {
       url: server.url,
+      idle: () => machine.idle(),
       async stop() {
         await server.close();
+        await machine.idle();
         await emulators.stop();
       },
     };

@@ -1,0 +1,153 @@
+// Canary executions: a small record per execution in the record store (status, stage, summary)
+// and the large parts in the object store (the request with the config snapshot, metric sets,
+// the judge result). Status changes are conditional, so a retried task never undoes an end.
+import type { CanaryConfig } from '../config/canary-config.ts';
+import type { ExecutionRequest } from '../config/execution-request.ts';
+import { NotFoundError } from '../errors.ts';
+import type { CanaryJudgeResult } from '../judge/types.ts';
+import type { MetricSet } from '../metrics/types.ts';
+import type { ObjectStore, RecordStore, StoredRecord } from '../store/ports.ts';
+import { EXECUTION_ID_PATTERN } from './ids.ts';
+
+export const STAGES = ['setupContext', 'fetch', 'mixMetrics', 'judge', 'done'] as const;
+export type Stage = (typeof STAGES)[number];
+export type ExecutionStatus = 'running' | 'succeeded' | 'terminal';
+
+/** Orca's exception context, as Kayenta reports the first failing stage's. */
+export interface ExecutionException {
+  timestamp: number;
+  exceptionType: string;
+  operation: string;
+  details: { error: string; errors: string[] };
+  shouldRetry: boolean;
+}
+
+export interface ExecutionRecord {
+  id: string;
+  application: string;
+  status: ExecutionStatus;
+  stage: Stage;
+  canaryConfigId: string;
+  metricCount: number;
+  metricsAccountName?: string;
+  storageAccountName?: string;
+  configurationAccountName?: string;
+  parentPipelineExecutionId?: string;
+  buildTimeMillis: number;
+  startTimeMillis?: number;
+  endTimeMillis?: number;
+  metricSetPairListId?: string;
+  score?: number;
+  classification?: string;
+  exception?: ExecutionException;
+  idempotencyKey?: string;
+}
+
+/** What the analysis runs on, kept as submitted (the config is a snapshot). */
+export interface ExecutionDocument {
+  config: CanaryConfig;
+  executionRequest: ExecutionRequest;
+}
+
+const PK = 'canaryExecution';
+const IDEMPOTENCY_PK = 'canaryExecutionIdempotency';
+/** Execution records expire (DynamoDB TTL) after this long. */
+const RETENTION_SECONDS = 90 * 24 * 3600;
+
+const requestKey = (id: string) => `executions/${id}/request.json`;
+const setsKey = (id: string, metric: number, side: string) => `executions/${id}/sets/${metric}-${side}.json`;
+const resultKey = (id: string) => `executions/${id}/judge-result.json`;
+const pairListKey = (id: string) => `metric_set_pair_list/${id}.json`;
+
+function toRecord(r: StoredRecord): ExecutionRecord {
+  const { pk: _pk, sk, expiresAt: _e, ...rest } = r;
+  return { ...(rest as unknown as Omit<ExecutionRecord, 'id'>), id: sk };
+}
+
+export class ExecutionStore {
+  private readonly objects: ObjectStore;
+  private readonly records: RecordStore;
+
+  constructor(storage: { objects: ObjectStore; records: RecordStore }) {
+    this.objects = storage.objects;
+    this.records = storage.records;
+  }
+
+  /** Writes the document, then the record; false if the id is taken. */
+  async create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
+    await this.objects.putJson(requestKey(record.id), doc);
+    const { id, ...rest } = record;
+    return this.records.put(
+      { pk: PK, sk: id, ...rest, expiresAt: Math.floor(record.buildTimeMillis / 1000) + RETENTION_SECONDS },
+      { kind: 'absent' },
+    );
+  }
+
+  /** The execution an idempotency key already started, or claims the key for `id`. */
+  async claimIdempotencyKey(key: string, id: string, now: number): Promise<string | undefined> {
+    const claimed = await this.records.put(
+      { pk: IDEMPOTENCY_PK, sk: key, executionId: id, expiresAt: Math.floor(now / 1000) + RETENTION_SECONDS },
+      { kind: 'absent' },
+    );
+    if (claimed) return undefined;
+    return (await this.records.get({ pk: IDEMPOTENCY_PK, sk: key }))?.executionId as string | undefined;
+  }
+
+  async find(id: string): Promise<ExecutionRecord | undefined> {
+    if (!EXECUTION_ID_PATTERN.test(id)) return undefined;
+    const r = await this.records.get({ pk: PK, sk: id });
+    return r && toRecord(r);
+  }
+
+  async get(id: string): Promise<ExecutionRecord> {
+    const r = await this.find(id);
+    if (!r) throw new NotFoundError(`Canary execution '${id}' was not found.`);
+    return r;
+  }
+
+  async list(): Promise<ExecutionRecord[]> {
+    return (await this.records.queryPartition(PK)).map(toRecord);
+  }
+
+  /** Applies `change` while the execution is running; returns false once it has ended. */
+  async update(id: string, change: Partial<ExecutionRecord>): Promise<boolean> {
+    const current = await this.records.get({ pk: PK, sk: id });
+    if (!current) throw new NotFoundError(`Canary execution '${id}' was not found.`);
+    if (current.status !== 'running') return false;
+    return this.records.put({ ...current, ...change, pk: PK, sk: id }, { kind: 'equals', attribute: 'status', value: 'running' });
+  }
+
+  async document(id: string): Promise<ExecutionDocument> {
+    const doc = await this.objects.getJson<ExecutionDocument>(requestKey(id));
+    if (!doc) throw new NotFoundError(`Canary execution '${id}' has no request document.`);
+    return doc;
+  }
+
+  putSets(id: string, metric: number, side: string, sets: MetricSet[]): Promise<void> {
+    return this.objects.putJson(setsKey(id, metric, side), sets);
+  }
+
+  async sets(id: string, metric: number, side: string): Promise<unknown[]> {
+    const sets = await this.objects.getJson<unknown[]>(setsKey(id, metric, side));
+    if (!sets) throw new Error(`metric sets for metric ${metric}, ${side} of execution ${id} are missing`);
+    return sets;
+  }
+
+  putPairList(pairListId: string, pairs: unknown[]): Promise<void> {
+    return this.objects.putJson(pairListKey(pairListId), pairs);
+  }
+
+  async pairList(pairListId: string): Promise<unknown[]> {
+    const list = /^[A-Za-z0-9-]{1,64}$/.test(pairListId) ? await this.objects.getJson<unknown[]>(pairListKey(pairListId)) : undefined;
+    if (!list) throw new NotFoundError(`Metric set pair list '${pairListId}' was not found.`);
+    return list;
+  }
+
+  putResult(id: string, result: CanaryJudgeResult): Promise<void> {
+    return this.objects.putJson(resultKey(id), result);
+  }
+
+  result(id: string): Promise<CanaryJudgeResult | undefined> {
+    return this.objects.getJson<CanaryJudgeResult>(resultKey(id));
+  }
+}

@@ -1,0 +1,85 @@
+// Starting an analysis: checks, the execution record, then the state machine.
+import type { CanaryConfig } from '../config/canary-config.ts';
+import type { ExecutionRequest } from '../config/execution-request.ts';
+import type { MetricAccounts } from '../metrics/sources.ts';
+import type { ExecutionStore } from './executions.ts';
+import { ulid } from './ids.ts';
+import { prepareExecution } from './prepare.ts';
+
+/** Starts the state machine for a recorded execution (Step Functions on AWS, in-process locally). */
+export interface ExecutionStarter {
+  start(executionId: string): Promise<void>;
+}
+
+export interface AnalysisDeps {
+  executions: ExecutionStore;
+  accounts: MetricAccounts;
+  now: () => number;
+}
+
+export interface NewExecution {
+  config: CanaryConfig;
+  canaryConfigId: string;
+  executionRequest: ExecutionRequest;
+  application: string;
+  metricsAccountName?: string;
+  storageAccountName?: string;
+  configurationAccountName?: string;
+  parentPipelineExecutionId?: string;
+  idempotencyKey?: string;
+  /** Default: a new ULID. */
+  id?: string;
+}
+
+/** Records a checked execution; with an idempotency key already used, returns that execution. */
+export async function createExecution(e: NewExecution, deps: AnalysisDeps): Promise<{ id: string; created: boolean }> {
+  const now = deps.now();
+  const executionRequest = prepareExecution(e.config, e.executionRequest, deps.accounts, e.metricsAccountName, now);
+  const id = e.id ?? ulid(now);
+  if (e.idempotencyKey) {
+    const earlier = await deps.executions.claimIdempotencyKey(`${e.application}/${e.idempotencyKey}`, id, now);
+    if (earlier) return { id: earlier, created: false };
+  }
+  const created = await deps.executions.create(
+    {
+      id,
+      application: e.application,
+      status: 'running',
+      stage: 'setupContext',
+      canaryConfigId: e.canaryConfigId,
+      metricCount: e.config.metrics.length,
+      metricsAccountName: e.metricsAccountName,
+      storageAccountName: e.storageAccountName,
+      configurationAccountName: e.configurationAccountName,
+      parentPipelineExecutionId: e.parentPipelineExecutionId,
+      buildTimeMillis: now,
+      idempotencyKey: e.idempotencyKey,
+    },
+    { config: e.config, executionRequest },
+  );
+  return { id, created };
+}
+
+/** Records and starts; the caller gets the id at once and polls. */
+export async function startExecution(e: NewExecution, deps: AnalysisDeps & { starter: ExecutionStarter }): Promise<string> {
+  const { id, created } = await createExecution(e, deps);
+  if (created) {
+    try {
+      await deps.starter.start(id);
+    } catch (err) {
+      await deps.executions.update(id, {
+        status: 'terminal',
+        endTimeMillis: deps.now(),
+        exception: {
+          timestamp: deps.now(),
+          exceptionType: 'StartExecutionFailed',
+          operation: 'setupContext',
+          details: { error: (err as Error).message, errors: [(err as Error).message] },
+          shouldRetry: true,
+        },
+      });
+      throw err;
+    }
+  }
+  return id;
+}

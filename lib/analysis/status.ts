@@ -1,0 +1,75 @@
+// Kayenta's CanaryExecutionStatusResponse (api-spec.md §1.5) from an execution's record,
+// request document and judge result.
+import type { CanaryJudgeResult } from '../judge/types.ts';
+import { instantString } from '../metrics/types.ts';
+import { STAGES, type ExecutionDocument, type ExecutionRecord, type ExecutionStore, type Stage } from './executions.ts';
+
+/** Java's Duration.toString for whole seconds: PT10M, PT1H30M, PT45S. */
+export function isoDuration(ms: number): string {
+  let s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const out = `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s ? `${s}S` : ''}`;
+  return out === 'PT' ? 'PT0S' : out;
+}
+
+function stageStatus(r: ExecutionRecord): Record<string, string> {
+  const at = STAGES.indexOf(r.stage);
+  const status = (stage: Stage): string => {
+    const i = STAGES.indexOf(stage);
+    if (r.status === 'succeeded' || i < at) return 'succeeded';
+    if (i > at) return 'not_started';
+    return r.status === 'terminal' ? 'terminal' : 'running';
+  };
+  const out: Record<string, string> = { setupContext: status('setupContext') };
+  for (let i = 0; i < r.metricCount; i++) out[`fetchControl${i}`] = status('fetch');
+  for (let i = 0; i < r.metricCount; i++) out[`fetchExperiment${i}`] = status('fetch');
+  out.mixMetrics = status('mixMetrics');
+  out.judge = status('judge');
+  return out;
+}
+
+/** PT… when every scope spans the same time, as Kayenta reports it. */
+function canaryDuration(doc: ExecutionDocument): string | undefined {
+  const spans = new Set(
+    Object.values(doc.executionRequest.scopes).flatMap((p) =>
+      [p.controlScope, p.experimentScope].map((s) => Date.parse(s.end!) - Date.parse(s.start!)),
+    ),
+  );
+  return spans.size === 1 ? isoDuration([...spans][0]) : undefined;
+}
+
+const times = (prefix: string, ms: number | undefined) =>
+  ms === undefined ? {} : { [`${prefix}Millis`]: ms, [`${prefix}Iso`]: instantString(ms) };
+
+export function statusResponse(r: ExecutionRecord, doc: ExecutionDocument, result: CanaryJudgeResult | undefined): Record<string, unknown> {
+  const complete = r.status !== 'running';
+  return {
+    application: r.application,
+    parentPipelineExecutionId: r.parentPipelineExecutionId,
+    pipelineId: r.id,
+    stageStatus: stageStatus(r),
+    complete,
+    status: r.status,
+    exception: r.exception,
+    result: r.status === 'succeeded' && result ? { judgeResult: result, canaryDuration: canaryDuration(doc) } : undefined,
+    config: doc.config,
+    canaryConfigId: r.canaryConfigId,
+    canaryExecutionRequest: doc.executionRequest,
+    metricSetPairListId: r.metricSetPairListId,
+    ...times('buildTime', r.buildTimeMillis),
+    ...times('startTime', r.startTimeMillis),
+    ...times('endTime', r.endTimeMillis),
+    storageAccountName: r.storageAccountName,
+    metricsAccountName: r.metricsAccountName,
+    configurationAccountName: r.configurationAccountName,
+  };
+}
+
+export async function executionStatus(executions: ExecutionStore, id: string): Promise<Record<string, unknown>> {
+  const record = await executions.get(id);
+  const [doc, result] = await Promise.all([executions.document(id), record.status === 'succeeded' ? executions.result(id) : undefined]);
+  return statusResponse(record, doc, result);
+}

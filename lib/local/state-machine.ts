@@ -1,0 +1,61 @@
+// The state machine locally: the same ASL file, run by aws-local-stepfunctions, with every Task
+// running canaria's task code in-process.
+import { readFileSync } from 'node:fs';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { parse as parseYaml } from 'yaml';
+import type { ExecutionStarter } from '../analysis/start.ts';
+import { taskHandlers, type TaskDeps } from '../analysis/tasks.ts';
+
+const ASL_FILE = new URL('../../functions/canary.asl.yml', import.meta.url);
+
+/** The ASL with its ${...Arn} substitutions replaced by placeholder ARNs (overridden anyway). */
+export function loadDefinition(): Record<string, unknown> {
+  const text = readFileSync(ASL_FILE, 'utf8').replace(/\$\{(\w+)FunctionArn\}/g, (_, name: string) => `arn:aws:lambda:us-east-1:000000000000:function:canaria-${name}`);
+  return parseYaml(text) as Record<string, unknown>;
+}
+
+export interface LocalRunOptions {
+  /** Replace task code (fault injection in tests). */
+  overrides?: Partial<Record<keyof ReturnType<typeof taskHandlers>, (input: unknown) => Promise<unknown>>>;
+  /** Milliseconds between Retry attempts (the ASL's intervals are seconds). */
+  retryIntervalMs?: number;
+}
+
+export class LocalStateMachine implements ExecutionStarter {
+  private readonly machine = new StateMachine(loadDefinition() as never, { validationOptions: { checkArn: false } });
+  private readonly deps: TaskDeps;
+  private readonly options: LocalRunOptions;
+  private readonly running = new Map<string, Promise<unknown>>();
+
+  constructor(deps: TaskDeps, options: LocalRunOptions = {}) {
+    this.deps = deps;
+    this.options = options;
+  }
+
+  /** Runs an execution to its end; resolves with the state machine's output or throws its failure. */
+  run(input: Record<string, unknown>, executionName: string): Promise<unknown> {
+    const handlers = { ...taskHandlers(this.deps), ...this.options.overrides };
+    const retryMs = this.options.retryIntervalMs ?? 200;
+    const execution = this.machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((k) => [k, retryMs])),
+      },
+      context: { Execution: { Name: executionName, Id: `local:${executionName}` } } as never,
+    });
+    return execution.result;
+  }
+
+  /** In the background, as Step Functions would; the execution record says how it ends. */
+  async start(executionId: string): Promise<void> {
+    const done = this.run({ executionId }, executionId)
+      .catch(() => undefined) // a failed run has recorded itself terminal
+      .finally(() => this.running.delete(executionId));
+    this.running.set(executionId, done);
+  }
+
+  /** Waits for every execution still running (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all(this.running.values());
+  }
+}

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/api/routes.ts';
+import { parse as parseYaml } from 'yaml';
 import { readZip, type ZipEntry } from './zip.ts';
 
 // Packages serverless.yml exactly as `npm run package` does (osls + serverless-esbuild),
@@ -18,8 +19,18 @@ const oslsBin = join(dirname(createRequire(import.meta.url).resolve('osls/packag
 const HANDLERS: Record<string, string> = {
   configs: 'functions/http/canary-config',
   metrics: 'functions/http/metrics',
+  canary: 'functions/http/canary',
+  plan: 'functions/tasks/analysis',
+  fetch: 'functions/tasks/analysis',
+  mixMetrics: 'functions/tasks/analysis',
+  judge: 'functions/tasks/analysis',
+  record: 'functions/tasks/analysis',
+  recordFailure: 'functions/tasks/analysis',
   meta: 'functions/http/meta',
 };
+const TASKS = ['Plan', 'Fetch', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'];
+/** The functions that fetch metrics bundle the SigV4 signer for Amazon Managed Prometheus. */
+const SIGNING = new Set(['metrics', 'canary', 'plan', 'fetch', 'mixMetrics', 'judge', 'record', 'recordFailure']);
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
 // CloudFormation JSON is untyped.
@@ -166,20 +177,23 @@ describe('DynamoDB table', () => {
 });
 
 describe('Lambda functions', () => {
-  it('are exactly configs, metrics and meta, nodejs22.x on arm64, each with its own role', () => {
+  it('are the HTTP functions and the analysis tasks, nodejs22.x on arm64, each with a role of its kind', () => {
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
-    expect(Object.keys(fns).sort()).toEqual(['ConfigsLambdaFunction', 'MetaLambdaFunction', 'MetricsLambdaFunction']);
+    expect(Object.keys(fns).sort()).toEqual(
+      ['Configs', 'Metrics', 'Canary', 'Meta', ...TASKS].map((f) => `${f}LambdaFunction`).sort(),
+    );
     const roles = new Set<string>();
     for (const [id, fn] of Object.entries(fns)) {
       const p = fn.Properties;
       expect(p.Runtime, id).toBe('nodejs22.x');
       expect(p.Architectures, id).toEqual(['arm64']);
       expect(p.MemorySize, id).toBe(512);
-      expect(p.Timeout, id).toBe(29);
+      expect(p.Timeout, id).toBe(TASKS.some((t) => id === `${t}LambdaFunction`) ? (id.startsWith('Record') ? 30 : 60) : 29);
       expect(p.Role['Fn::GetAtt']?.[1], `${id} role`).toBe('Arn');
       roles.add(p.Role['Fn::GetAtt'][0]);
     }
-    expect([...roles].sort()).toEqual(['ConfigsRole', 'MetaRole', 'MetricsRole']);
+    expect([...roles].sort()).toEqual(['CanaryRole', 'ConfigsRole', 'FetchRole', 'MetaRole', 'MetricsRole', 'PipelineRole']);
+    expect(fns.FetchLambdaFunction.Properties.Role['Fn::GetAtt'][0]).toBe('FetchRole');
     expect(fns.ConfigsLambdaFunction.Properties.Role['Fn::GetAtt'][0]).toBe('ConfigsRole');
     // No shared default role: every function must name its own.
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
@@ -195,7 +209,7 @@ describe('Lambda functions', () => {
   });
 
   it('keep their logs 30 days', () => {
-    for (const id of ['ConfigsLogGroup', 'MetricsLogGroup', 'MetaLogGroup']) {
+    for (const id of ['ConfigsLogGroup', 'MetricsLogGroup', 'CanaryLogGroup', 'MetaLogGroup', 'CanaryAnalysisLogGroup', ...TASKS.map((t) => `${t}LogGroup`)]) {
       expect(resources[id]?.Properties.RetentionInDays, id).toBe(30);
     }
   });
@@ -213,6 +227,8 @@ describe('IAM', () => {
         expect(action, `${where}: action ${action}`).not.toMatch(/^[\w-]+:\*$/);
       }
       if (asArray(statement.Action).join() === 'cloudwatch:GetMetricData') continue;
+      // Step Functions' log delivery actions take no resource ARN (AWS documents '*').
+      if (asArray(statement.Action).every((a) => /^logs:(\w+LogDeliver(y|ies)|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/.test(a))) continue;
       expect(asArray(statement.Resource), `${where}: Resource`).not.toContain('*');
     }
   });
@@ -266,14 +282,20 @@ describe('IAM', () => {
     for (const [role, logGroup] of [
       ['ConfigsRole', 'ConfigsLogGroup'],
       ['MetricsRole', 'MetricsLogGroup'],
+      ['CanaryRole', 'CanaryLogGroup'],
+      ['FetchRole', 'FetchLogGroup'],
       ['MetaRole', 'MetaLogGroup'],
-    ]) {
+    ] as const) {
       const logs = roleAllows(role).filter((s) => asArray(s.Action).some((a) => a.startsWith('logs:')));
       expect(logs, role).toHaveLength(1);
       expect(asArray(logs[0].Action).every((a) => a.startsWith('logs:')), role).toBe(true);
       expect(asArray(logs[0].Action), role).toEqual(expect.arrayContaining(['logs:CreateLogStream', 'logs:PutLogEvents']));
-      expect(logs[0].Resource, role).toEqual({ 'Fn::GetAtt': [logGroup, 'Arn'] });
+      expect(asArray(logs[0].Resource), role).toEqual([{ 'Fn::GetAtt': [logGroup, 'Arn'] }]);
     }
+    const pipelineLogs = roleAllows('PipelineRole').find((s) => asArray(s.Action).includes('logs:PutLogEvents'))!;
+    expect(asArray(pipelineLogs.Resource)).toEqual(
+      ['Plan', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'].map((t) => ({ 'Fn::GetAtt': [`${t}LogGroup`, 'Arn'] })),
+    );
   });
 
   it('meta role has no S3 or DynamoDB access', () => {
@@ -284,12 +306,46 @@ describe('IAM', () => {
   });
 
   it('roles can only be assumed by Lambda', () => {
-    for (const id of ['ConfigsRole', 'MetaRole', 'MetricsRole']) {
+    for (const id of ['ConfigsRole', 'MetaRole', 'MetricsRole', 'CanaryRole', 'PipelineRole', 'FetchRole']) {
       const trust = asArray<Statement>(resources[id].Properties.AssumeRolePolicyDocument.Statement);
       expect(trust, id).toEqual([
         { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ]);
     }
+  });
+});
+
+describe('state machine', () => {
+  it('is an Express machine whose definition is functions/canary.asl.yml, wired to the task functions', () => {
+    const sm = resources.CanaryAnalysis;
+    expect(sm.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(sm.Properties.StateMachineType).toBe('EXPRESS');
+    const asl = parseYaml(readFileSync(join(repoRoot, 'functions/canary.asl.yml'), 'utf8'));
+    expect(sm.Properties.Definition).toEqual(asl);
+    const subs = sm.Properties.DefinitionSubstitutions;
+    const used = [...JSON.stringify(asl).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]);
+    expect(Object.keys(subs).sort()).toEqual([...new Set(used)].sort());
+    expect(Object.values(subs).map((v: any) => v['Fn::GetAtt'][0]).sort()).toEqual(TASKS.map((t) => `${t}LambdaFunction`).sort());
+  });
+
+  it('may invoke exactly its task functions, and only the canary function may start it', () => {
+    const invoke = asArray<Json>(resources.StateMachineRole.Properties.Policies)
+      .flatMap((p) => asArray<Statement>(p.PolicyDocument.Statement))
+      .find((s) => asArray(s.Action).includes('lambda:InvokeFunction'))!;
+    expect(asArray(invoke.Resource).map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(TASKS.map((t) => `${t}LambdaFunction`).sort());
+    const starters = Object.keys(resources).filter(
+      (id) => resources[id].Type === 'AWS::IAM::Role' && roleAllows(id).some((s) => asArray(s.Action).includes('states:StartExecution')),
+    );
+    expect(starters).toEqual(['CanaryRole']);
+    expect(resources.CanaryLambdaFunction.Properties.Environment.Variables.CANARIA_STATE_MACHINE_ARN).toEqual({ Ref: 'CanaryAnalysis' });
+  });
+
+  it('gives the fetch task the metric stores and no write access beyond its metric sets', () => {
+    const allows = roleAllows('FetchRole');
+    expect(actionsOf(allows, 'cloudwatch')).toEqual(['cloudwatch:GetMetricData']);
+    const puts = allows.filter((s) => asArray(s.Action).includes('s3:PutObject'));
+    expect(puts.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['CanariaBucket', 'Arn'] }, '/executions/*/sets/*']] }]);
+    expect(actionsOf(allows, 'dynamodb')).toEqual(['dynamodb:GetItem']);
   });
 });
 
@@ -315,6 +371,8 @@ describe('HTTP API', () => {
     expect(target('PUT /canaryConfig/{canaryConfigId}')).toBe('Configs');
     expect(target('GET /health')).toBe('Meta');
     expect(target('POST /v1/preview')).toBe('Metrics');
+    expect(target('GET /canary/{canaryExecutionId}')).toBe('Canary');
+    expect(target('POST /v1/judgements')).toBe('Canary');
   });
 });
 
@@ -353,7 +411,7 @@ describe('Lambda bundles', () => {
     // The SigV4 signer for Amazon Managed Prometheus (@smithy/signature-v4, @aws-crypto) is
     // bundled into the metrics function on purpose: the runtime's copy is not a public module.
     const bad = sources.filter((s) =>
-      fn === 'metrics'
+      SIGNING.has(fn)
         ? /node_modules\/(@aws-sdk|dynalite|s3rver|classic-level)\//.test(s)
         : /node_modules\/(@aws-sdk|@smithy|@aws-crypto|dynalite|s3rver|classic-level)\//.test(s),
     );

@@ -1,0 +1,26 @@
+// POST /canary[/{canaryConfigId}], GET /canary/{id}, GET /canary/executions, GET /metricSetPairList/{id},
+// GET /judges, POST /judge, GET /credentials, GET /metricsServices, POST /v1/judgements
+import { StepFunctionsStarter } from '../../lib/analysis/aws-starter.ts';
+import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { canaryHandlers } from '../../lib/api/canary-api.ts';
+import { httpApiHandler } from '../../lib/api/lambda.ts';
+import { createApp } from '../../lib/api/router.ts';
+import { accountsFromEnvironment } from '../../lib/config/accounts.ts';
+import { MetricAccounts } from '../../lib/metrics/sources.ts';
+import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
+import { ConfigStore } from '../../lib/store/config-store.ts';
+
+const stateMachineArn = process.env.CANARIA_STATE_MACHINE_ARN;
+if (!stateMachineArn) throw new Error('CANARIA_STATE_MACHINE_ARN must be set');
+const storage = storageFromEnvironment();
+export const handler = httpApiHandler(
+  createApp(
+    canaryHandlers({
+      configs: new ConfigStore(storage),
+      executions: new ExecutionStore(storage),
+      accounts: new MetricAccounts(accountsFromEnvironment().accounts),
+      starter: new StepFunctionsStarter(stateMachineArn),
+      now: Date.now,
+    }),
+  ),
+);

@@ -1,0 +1,23 @@
+// The state machine's Lambda tasks (functions/canary.asl.yml): each passes its state input to
+// the task in lib/analysis/tasks.ts. Thrown errors keep their name, which Retry/Catch match.
+import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { fetchOne, judgeTask, mix, plan as planTask, record as recordTask, recordFailure as recordFailureTask, type TaskDeps } from '../../lib/analysis/tasks.ts';
+import { accountsFromEnvironment } from '../../lib/config/accounts.ts';
+import { MetricAccounts } from '../../lib/metrics/sources.ts';
+import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
+import { ConfigStore } from '../../lib/store/config-store.ts';
+
+const storage = storageFromEnvironment();
+const deps: TaskDeps = {
+  executions: new ExecutionStore(storage),
+  configs: new ConfigStore(storage),
+  accounts: new MetricAccounts(accountsFromEnvironment().accounts),
+  now: Date.now,
+};
+
+export const plan = (input: Parameters<typeof planTask>[0]) => planTask(input, deps);
+export const fetch = (input: Parameters<typeof fetchOne>[0]) => fetchOne(input, deps);
+export const mixMetrics = (input: Parameters<typeof mix>[0]) => mix(input, deps);
+export const judge = (input: Parameters<typeof judgeTask>[0]) => judgeTask(input, deps);
+export const record = (input: Parameters<typeof recordTask>[0]) => recordTask(input, deps);
+export const recordFailure = (input: Parameters<typeof recordFailureTask>[0]) => recordFailureTask(input, deps);

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { executionRequestSchema } from '../config/execution-request.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { metricSetPairSchema } from '../config/judge-request.ts';
+import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request.ts';
+import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { judge } from '../judge/judge.ts';
 import { mixAll } from '../metrics/mixer.ts';
@@ -185,4 +186,13 @@ export function taskHandlers(deps: TaskDeps) {
     Record: (input: unknown) => record(input as Parameters<typeof record>[0], deps).then(() => null),
     RecordFailure: (input: unknown) => recordFailure(input as FailureInput, deps).then(() => null),
   };
+}
+
+/**
+ * The judge task also takes Kayenta's RemoteJudge body ({canaryConfig, metricSetPairList,
+ * scoreThresholds}), so `aws lambda invoke` on it judges directly. NaN stays "NaN".
+ */
+export function judgeRemoteBody(body: unknown): unknown {
+  const request = parseWith(judgeRequestSchema, body);
+  return JSON.parse(kayentaJson(judge(request.canaryConfig, request.metricSetPairList, request.scoreThresholds)));
 }

@@ -1,5 +1,6 @@
 // `canaria <command>`: dispatch and the shared exit-code convention
 // (0 success, 1 internal failure, 2 bad usage or bad input).
+import { analyzeCommand, ANALYZE_HELP } from './analyze-command.ts';
 import { judgeCommand, JUDGE_HELP } from './judge-command.ts';
 import { UsageError } from './io.ts';
 import { serveCommand, SERVE_HELP } from './serve-command.ts';
@@ -9,15 +10,18 @@ const HELP = `Usage: canaria <command> [options]
 Commands:
   judge     Judge a Kayenta RemoteJudge body and print the CanaryJudgeResult
   serve     Run the HTTP API locally on embedded storage (npm start)
+  analyze   Run one canary analysis without a server and print the verdict
 
 Run "canaria <command> --help" for a command's options.
 `;
 
-type Command = { run: (args: string[]) => Promise<void>; help: string };
+/** A command resolves with its exit status (0 when it returns nothing). */
+type Command = { run: (args: string[]) => Promise<number | void>; help: string };
 
 const COMMANDS: Record<string, Command> = {
   judge: { run: judgeCommand, help: JUDGE_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
+  analyze: { run: analyzeCommand, help: ANALYZE_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,8 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await command.run(args);
-    return 0;
+    return (await command.run(args)) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`canaria ${name}: ${err.message}\n`);

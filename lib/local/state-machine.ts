@@ -19,6 +19,8 @@ export interface LocalRunOptions {
   overrides?: Partial<Record<keyof ReturnType<typeof taskHandlers>, (input: unknown) => Promise<unknown>>>;
   /** Milliseconds between Retry attempts (the ASL's intervals are seconds). */
   retryIntervalMs?: number;
+  /** Called as each task starts (progress reports). */
+  onTask?: (state: string, input: unknown) => void;
 }
 
 export class LocalStateMachine implements ExecutionStarter {
@@ -34,7 +36,16 @@ export class LocalStateMachine implements ExecutionStarter {
 
   /** Runs an execution to its end; resolves with the state machine's output or throws its failure. */
   run(input: Record<string, unknown>, executionName: string): Promise<unknown> {
-    const handlers = { ...taskHandlers(this.deps), ...this.options.overrides };
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = { ...taskHandlers(this.deps), ...this.options.overrides };
+    const onTask = this.options.onTask;
+    if (onTask) {
+      for (const [state, handler] of Object.entries(handlers)) {
+        handlers[state] = (input) => {
+          onTask(state, input);
+          return handler(input);
+        };
+      }
+    }
     const retryMs = this.options.retryIntervalMs ?? 200;
     const execution = this.machine.run(input as never, {
       overrides: {

@@ -13,6 +13,7 @@ import { MetricFetchError } from '../metrics/source.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 import type { ExecutionException, ExecutionStore, Stage } from './executions.ts';
+import { EXECUTION_ID_PATTERN } from './ids.ts';
 import { fetchItems, type FetchItem, SIDES } from './prepare.ts';
 import { createExecution, type AnalysisDeps } from './start.ts';
 
@@ -51,7 +52,8 @@ export async function plan({ input, executionName }: PlanInput, deps: TaskDeps):
       const executionRequest = parseWith(executionRequestSchema, input.executionRequest, ['executionRequest']);
       const { id } = await createExecution(
         {
-          id: executionName,
+          // The state machine execution's name, when it can travel in a URL.
+          id: EXECUTION_ID_PATTERN.test(executionName) ? executionName : undefined,
           config,
           executionRequest,
           canaryConfigId: input.canaryConfigId ?? 'ad-hoc',

@@ -1,0 +1,57 @@
+// The state machine started directly, as `aws stepfunctions start-execution` or the console
+// would: a self-contained input instead of an execution the API recorded.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { startEmulators, type Emulators } from '../../lib/local/emulators.ts';
+import { LocalStateMachine } from '../../lib/local/state-machine.ts';
+import { MetricAccounts } from '../../lib/metrics/sources.ts';
+import { createStorage } from '../../lib/store/aws-clients.ts';
+import { ConfigStore } from '../../lib/store/config-store.ts';
+import { describeWithPrometheus, startPrometheus, type RunningPrometheus } from '../support/prometheus.ts';
+import { CANARY_DATASET, END, LATENCY, START, STEP } from '../support/prometheus-data.ts';
+
+const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+
+describeWithPrometheus('state machine started directly', () => {
+  let prom: RunningPrometheus;
+  let emulators: Emulators;
+  let machine: LocalStateMachine;
+  let executions: ExecutionStore;
+  beforeAll(async () => {
+    prom = await startPrometheus([...CANARY_DATASET]);
+    emulators = await startEmulators();
+    const storage = createStorage(emulators);
+    executions = new ExecutionStore(storage);
+    machine = new LocalStateMachine({
+      executions,
+      configs: new ConfigStore(storage),
+      accounts: new MetricAccounts([{ name: 'prom', type: 'prometheus', endpoint: prom.url }]),
+      now: Date.now,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await emulators?.stop();
+    await prom?.stop();
+  });
+
+  const window = { start: iso(START), end: iso(END), step: STEP };
+  const input = {
+    canaryConfig: { name: 'direct', metrics: [{ name: 'latency', query: { type: 'prometheus', customInlineTemplate: `PromQL:avg(${LATENCY.identical}{\${scope}})` }, groups: ['g'] }] },
+    executionRequest: {
+      scopes: { default: { controlScope: { ...window, scope: 'version="baseline"' }, experimentScope: { ...window, scope: 'version="canary"' } } },
+      thresholds: { pass: 95, marginal: 75 },
+    },
+    application: 'console',
+  };
+
+  it('records and runs an analysis under the execution name', async () => {
+    await machine.run(input, 'console-run-1');
+    const record = await executions.get('console-run-1');
+    expect(record).toMatchObject({ status: 'succeeded', application: 'console', canaryConfigId: 'ad-hoc', score: 100, classification: 'Pass' });
+  });
+
+  it('fails the state machine, recording nothing, for an invalid direct input', async () => {
+    await expect(machine.run({ ...input, executionRequest: { scopes: input.executionRequest.scopes } }, 'console-run-2')).rejects.toThrow();
+    expect(await executions.find('console-run-2')).toBeUndefined();
+  });
+});

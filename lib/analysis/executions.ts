@@ -49,6 +49,14 @@ export interface ExecutionDocument {
   executionRequest: ExecutionRequest;
 }
 
+/** Orca-shaped exception of a failed stage. */
+export function failure(operation: Stage, exceptionType: string, message: string, shouldRetry = false, timestamp = Date.now()): ExecutionException {
+  return { timestamp, exceptionType, operation, details: { error: message, errors: [message] }, shouldRetry };
+}
+
+/** Express executions end within 5 minutes; a record still running well after that has lost its machine. */
+export const MAX_EXECUTION_MILLIS = 330_000;
+
 const PK = 'canaryExecution';
 const IDEMPOTENCY_PK = 'canaryExecutionIdempotency';
 /** Execution records expire (DynamoDB TTL) after this long. */
@@ -73,14 +81,21 @@ export class ExecutionStore {
     this.records = storage.records;
   }
 
-  /** Writes the document, then the record; false if the id is taken. */
+  /** Claims the id with the record, then writes the document; false (nothing written) if the id is taken. */
   async create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
-    await this.objects.putJson(requestKey(record.id), doc);
     const { id, ...rest } = record;
-    return this.records.put(
+    const claimed = await this.records.put(
       { pk: PK, sk: id, ...rest, expiresAt: Math.floor(record.buildTimeMillis / 1000) + RETENTION_SECONDS },
       { kind: 'absent' },
     );
+    if (!claimed) return false;
+    try {
+      await this.objects.putJson(requestKey(id), doc);
+    } catch (err) {
+      await this.update(id, { status: 'terminal', endTimeMillis: record.buildTimeMillis, exception: failure('setupContext', 'StorageError', (err as Error).message) });
+      throw err;
+    }
+    return true;
   }
 
   /** The execution an idempotency key already started, or claims the key for `id`. */

@@ -2,7 +2,7 @@
 import type { CanaryConfig } from '../config/canary-config.ts';
 import type { ExecutionRequest } from '../config/execution-request.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
-import type { ExecutionStore } from './executions.ts';
+import { failure, type ExecutionStore } from './executions.ts';
 import { ulid } from './ids.ts';
 import { prepareExecution } from './prepare.ts';
 
@@ -67,17 +67,8 @@ export async function startExecution(e: NewExecution, deps: AnalysisDeps & { sta
     try {
       await deps.starter.start(id);
     } catch (err) {
-      await deps.executions.update(id, {
-        status: 'terminal',
-        endTimeMillis: deps.now(),
-        exception: {
-          timestamp: deps.now(),
-          exceptionType: 'StartExecutionFailed',
-          operation: 'setupContext',
-          details: { error: (err as Error).message, errors: [(err as Error).message] },
-          shouldRetry: true,
-        },
-      });
+      const exception = failure('setupContext', 'StartExecutionFailed', (err as Error).message, true, deps.now());
+      await deps.executions.update(id, { status: 'terminal', endTimeMillis: deps.now(), exception });
       throw err;
     }
   }

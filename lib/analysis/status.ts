@@ -2,7 +2,7 @@
 // request document and judge result.
 import type { CanaryJudgeResult } from '../judge/types.ts';
 import { instantString } from '../metrics/types.ts';
-import { STAGES, type ExecutionDocument, type ExecutionRecord, type ExecutionStore, type Stage } from './executions.ts';
+import { failure, MAX_EXECUTION_MILLIS, STAGES, type ExecutionDocument, type ExecutionRecord, type ExecutionStore, type Stage } from './executions.ts';
 
 /** Java's Duration.toString for whole seconds: PT10M, PT1H30M, PT45S. */
 export function isoDuration(ms: number): string {
@@ -68,8 +68,24 @@ export function statusResponse(r: ExecutionRecord, doc: ExecutionDocument, resul
   };
 }
 
-export async function executionStatus(executions: ExecutionStore, id: string): Promise<Record<string, unknown>> {
+/**
+ * An execution's record, ended terminal if its state machine cannot still be running (a
+ * timed-out Express execution never reaches RecordFailure).
+ */
+export async function currentRecord(executions: ExecutionStore, id: string, now: number = Date.now()): Promise<ExecutionRecord> {
   const record = await executions.get(id);
+  if (record.status !== 'running' || now - record.buildTimeMillis <= MAX_EXECUTION_MILLIS) return record;
+  const change = {
+    status: 'terminal' as const,
+    endTimeMillis: now,
+    exception: failure(record.stage, 'States.Timeout', `the analysis did not finish within ${MAX_EXECUTION_MILLIS / 1000} s (stopped in ${record.stage})`, true, now),
+  };
+  await executions.update(id, change);
+  return executions.get(id);
+}
+
+export async function executionStatus(executions: ExecutionStore, id: string, now: number = Date.now()): Promise<Record<string, unknown>> {
+  const record = await currentRecord(executions, id, now);
   const [doc, result] = await Promise.all([executions.document(id), record.status === 'succeeded' ? executions.result(id) : undefined]);
   return statusResponse(record, doc, result);
 }

@@ -12,7 +12,7 @@ import { mixAll } from '../metrics/mixer.ts';
 import { MetricFetchError } from '../metrics/source.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import type { ExecutionException, ExecutionStore, Stage } from './executions.ts';
+import { failure, type Stage } from './executions.ts';
 import { EXECUTION_ID_PATTERN } from './ids.ts';
 import { fetchItems, type FetchItem, SIDES } from './prepare.ts';
 import { createExecution, type AnalysisDeps } from './start.ts';
@@ -50,7 +50,7 @@ export async function plan({ input, executionName }: PlanInput, deps: TaskDeps):
     try {
       const config = input.canaryConfig !== undefined ? parseWith(canaryConfigSchema, input.canaryConfig, ['canaryConfig']) : await deps.configs.get(String(input.canaryConfigId));
       const executionRequest = parseWith(executionRequestSchema, input.executionRequest, ['executionRequest']);
-      const { id } = await createExecution(
+      const { id, created } = await createExecution(
         {
           // The state machine execution's name, when it can travel in a URL.
           id: EXECUTION_ID_PATTERN.test(executionName) ? executionName : undefined,
@@ -62,6 +62,7 @@ export async function plan({ input, executionName }: PlanInput, deps: TaskDeps):
         },
         deps,
       );
+      if (!created) throw new Error(`canary execution '${id}' already exists; start with another name`);
       executionId = id;
     } catch (err) {
       throw new AnalysisError((err as Error).message);
@@ -168,13 +169,7 @@ export async function recordFailure({ input, executionName }: FailureInput, deps
   else if (!input.mix) stage = record.stage === 'mixMetrics' ? 'mixMetrics' : 'fetch';
   else if (!input.judge) stage = 'judge';
   const message = causeMessage(input.error?.Cause);
-  const exception: ExecutionException = {
-    timestamp: deps.now(),
-    exceptionType: input.error?.Error ?? 'Error',
-    operation: stage,
-    details: { error: message, errors: [message] },
-    shouldRetry: input.error?.Error === 'TransientFetchError',
-  };
+  const exception = failure(stage, input.error?.Error ?? 'Error', message, input.error?.Error === 'TransientFetchError', deps.now());
   await deps.executions.update(executionId, { status: 'terminal', stage, endTimeMillis: deps.now(), exception });
 }
 

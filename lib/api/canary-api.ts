@@ -63,7 +63,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       return json(200, { canaryExecutionId: id });
     },
 
-    getCanaryExecution: async (_req, { canaryExecutionId }) => json(200, await executionStatus(deps.executions, canaryExecutionId)),
+    getCanaryExecution: async (_req, { canaryExecutionId }) => json(200, await executionStatus(deps.executions, canaryExecutionId, deps.now())),
 
     listCanaryExecutions: async (req) => {
       const limit = Number(first(req, 'limit') ?? 20);
@@ -77,7 +77,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
         .filter((r) => statuses.size === 0 || statuses.has(r.status))
         .sort((a, b) => (a.id < b.id ? 1 : -1))
         .slice((page - 1) * limit, page * limit);
-      return json(200, await Promise.all(records.map((r) => executionStatus(deps.executions, r.id))));
+      return json(200, await Promise.all(records.map((r) => executionStatus(deps.executions, r.id, deps.now()))));
     },
 
     getMetricSetPairList: async (_req, { metricSetPairListId }) => json(200, await deps.executions.pairList(metricSetPairListId)),

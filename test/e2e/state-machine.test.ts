@@ -1,7 +1,8 @@
 // The state machine started directly, as `aws stepfunctions start-execution` or the console
 // would: a self-contained input instead of an execution the API recorded.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { executionStatus } from '../../lib/analysis/status.ts';
 import { startEmulators, type Emulators } from '../../lib/local/emulators.ts';
 import { LocalStateMachine } from '../../lib/local/state-machine.ts';
 import { MetricAccounts } from '../../lib/metrics/sources.ts';
@@ -53,5 +54,35 @@ describeWithPrometheus('state machine started directly', () => {
   it('fails the state machine, recording nothing, for an invalid direct input', async () => {
     await expect(machine.run({ ...input, executionRequest: { scopes: input.executionRequest.scopes } }, 'console-run-2')).rejects.toThrow();
     expect(await executions.find('console-run-2')).toBeUndefined();
+  });
+});
+
+describe('execution records', () => {
+  let emulators: Emulators;
+  let executions: ExecutionStore;
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    executions = new ExecutionStore(createStorage(emulators));
+  });
+  afterAll(async () => emulators?.stop());
+
+  const doc = { config: { metrics: [] }, executionRequest: { scopes: {}, thresholds: { pass: 1, marginal: 0 } } };
+  const record = (id: string, buildTimeMillis: number) => ({ id, application: 'a', status: 'running' as const, stage: 'fetch' as const, canaryConfigId: 'c', metricCount: 1, buildTimeMillis });
+
+  it('ends an execution whose state machine must have timed out', async () => {
+    const now = Date.now();
+    await executions.create(record('lost', now - 400_000), doc);
+    const status = await executionStatus(executions, 'lost', now);
+    expect(status).toMatchObject({ complete: true, status: 'terminal', exception: { exceptionType: 'States.Timeout', operation: 'fetch', shouldRetry: true } });
+    await executions.create(record('young', now - 10_000), doc);
+    expect(await executionStatus(executions, 'young', now)).toMatchObject({ complete: false, status: 'running' });
+  });
+
+  it('never overwrites an execution that exists', async () => {
+    const now = Date.now();
+    expect(await executions.create(record('taken', now), doc)).toBe(true);
+    const other = { ...doc, executionRequest: { ...doc.executionRequest, thresholds: { pass: 50, marginal: 10 } } };
+    expect(await executions.create(record('taken', now), other)).toBe(false);
+    expect((await executions.document('taken')).executionRequest.thresholds).toEqual({ pass: 1, marginal: 0 });
   });
 });

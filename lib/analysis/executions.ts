@@ -75,6 +75,8 @@ function toRecord(r: StoredRecord): ExecutionRecord {
 export class ExecutionStore {
   private readonly objects: ObjectStore;
   private readonly records: RecordStore;
+  /** Request documents never change once written: each is read once per process. */
+  private readonly documents = new Map<string, Promise<ExecutionDocument>>();
 
   constructor(storage: { objects: ObjectStore; records: RecordStore }) {
     this.objects = storage.objects;
@@ -91,6 +93,7 @@ export class ExecutionStore {
     if (!claimed) return false;
     try {
       await this.objects.putJson(requestKey(id), doc);
+      this.remember(id, Promise.resolve(doc));
     } catch (err) {
       await this.update(id, { status: 'terminal', endTimeMillis: record.buildTimeMillis, exception: failure('setupContext', 'StorageError', (err as Error).message) });
       throw err;
@@ -132,10 +135,22 @@ export class ExecutionStore {
     return this.records.put({ ...current, ...change, pk: PK, sk: id }, { kind: 'equals', attribute: 'status', value: 'running' });
   }
 
-  async document(id: string): Promise<ExecutionDocument> {
-    const doc = await this.objects.getJson<ExecutionDocument>(requestKey(id));
-    if (!doc) throw new NotFoundError(`Canary execution '${id}' has no request document.`);
+  document(id: string): Promise<ExecutionDocument> {
+    let doc = this.documents.get(id);
+    if (!doc) {
+      doc = this.objects.getJson<ExecutionDocument>(requestKey(id)).then((d) => {
+        if (!d) throw new NotFoundError(`Canary execution '${id}' has no request document.`);
+        return d;
+      });
+      doc.catch(() => this.documents.delete(id));
+      this.remember(id, doc);
+    }
     return doc;
+  }
+
+  private remember(id: string, doc: Promise<ExecutionDocument>): void {
+    if (this.documents.size >= 200) this.documents.delete(this.documents.keys().next().value!);
+    this.documents.set(id, doc);
   }
 
   putSets(id: string, metric: number, side: string, sets: MetricSet[]): Promise<void> {

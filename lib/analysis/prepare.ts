@@ -15,7 +15,13 @@ export interface FetchItem {
   executionId: string;
   metric: number;
   side: Side;
+  metricsAccountName?: string;
+  /** Metric sets up to this many bytes of JSON travel back in the state; larger ones via S3. */
+  inlineBytes: number;
 }
+
+/** What all fetch results together may occupy of a state (Step Functions caps one at 256 KB). */
+export const INLINE_BUDGET_BYTES = 128 * 1024;
 
 /** The request with every scope's window settled, checked against the config and accounts. */
 export function prepareExecution(
@@ -54,6 +60,7 @@ export function prepareExecution(
   return { ...request, scopes };
 }
 
-export function fetchItems(executionId: string, config: CanaryConfig): FetchItem[] {
-  return config.metrics.flatMap((_, metric) => SIDES.map((side) => ({ executionId, metric, side })));
+export function fetchItems(executionId: string, config: CanaryConfig, metricsAccountName: string | undefined): FetchItem[] {
+  const inlineBytes = Math.floor(INLINE_BUDGET_BYTES / (config.metrics.length * SIDES.length));
+  return config.metrics.flatMap((_, metric) => SIDES.map((side) => ({ executionId, metric, side, metricsAccountName, inlineBytes })));
 }

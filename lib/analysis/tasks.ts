@@ -68,34 +68,49 @@ export async function plan({ input, executionName }: PlanInput, deps: TaskDeps):
       throw new AnalysisError((err as Error).message);
     }
   }
-  const doc = await deps.executions.document(executionId);
+  const [doc, recorded] = await Promise.all([deps.executions.document(executionId), deps.executions.get(executionId)]);
   await deps.executions.update(executionId, { stage: 'fetch', startTimeMillis: deps.now() });
-  return { executionId, fetches: fetchItems(executionId, doc.config) };
+  return { executionId, fetches: fetchItems(executionId, doc.config, recorded.metricsAccountName) };
 }
 
-export async function fetchOne(item: FetchItem, deps: TaskDeps): Promise<void> {
+/** A fetch's result in the state: the sets themselves when small, else a note that S3 has them. */
+export type FetchResult = { sets: unknown[] } | { stored: true };
+
+export async function fetchOne(item: FetchItem, deps: TaskDeps): Promise<FetchResult> {
   const { config, executionRequest } = await deps.executions.document(item.executionId);
-  const record = await deps.executions.get(item.executionId);
   const metric = config.metrics[item.metric];
   const scopeName = metric.scopeName ?? 'default';
   const scope = executionRequest.scopes[scopeName][`${item.side}Scope`] as CanaryScope;
   let sets: MetricSet[];
   try {
-    const { source } = deps.accounts.resolve(record.metricsAccountName, metric.query!.type);
+    const { source } = deps.accounts.resolve(item.metricsAccountName, metric.query!.type);
     sets = await source.fetch({ metric, templates: config.templates, scope });
   } catch (err) {
     const message = `fetching ${item.side} data of metric '${metric.name}': ${(err as Error).message}`;
     if (err instanceof MetricFetchError && err.retryable) throw new TransientFetchError(message);
     throw new AnalysisError(message);
   }
+  const json = kayentaJson(sets);
+  if (json.length <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[] };
   await deps.executions.putSets(item.executionId, item.metric, item.side, sets);
+  return { stored: true };
 }
 
-export async function mix({ executionId }: { executionId: string }, deps: TaskDeps): Promise<{ metricSetPairListId: string }> {
+/** Mix's input: the Map's results, in fetchItems order (metric by metric, control first). */
+export interface MixInput {
+  executionId: string;
+  fetched: FetchResult[];
+}
+
+export async function mix({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<{ metricSetPairListId: string }> {
   const { config } = await deps.executions.document(executionId);
   await deps.executions.update(executionId, { stage: 'mixMetrics' });
-  const load = (side: string) =>
-    Promise.all(config.metrics.map((_, i) => deps.executions.sets(executionId, i, side))).then((lists) => lists.flat() as MetricSet[]);
+  const setsOf = (metric: number, side: number): Promise<unknown[]> => {
+    const result = fetched[metric * SIDES.length + side];
+    return 'sets' in result ? Promise.resolve(result.sets) : deps.executions.sets(executionId, metric, SIDES[side]);
+  };
+  const load = (_: string, side: number) =>
+    Promise.all(config.metrics.map((__, i) => setsOf(i, side))).then((lists) => lists.flat() as MetricSet[]);
   const [control, experiment] = await Promise.all(SIDES.map(load));
   let pairs;
   try {
@@ -177,8 +192,8 @@ export async function recordFailure({ input, executionName }: FailureInput, deps
 export function taskHandlers(deps: TaskDeps) {
   return {
     Plan: (input: unknown) => plan(input as PlanInput, deps),
-    FetchOne: (input: unknown) => fetchOne(input as FetchItem, deps).then(() => null),
-    Mix: (input: unknown) => mix(input as { executionId: string }, deps),
+    FetchOne: (input: unknown) => fetchOne(input as FetchItem, deps),
+    Mix: (input: unknown) => mix(input as MixInput, deps),
     Judge: (input: unknown) => judgeTask(input as { executionId: string; metricSetPairListId: string }, deps),
     Record: (input: unknown) => record(input as Parameters<typeof record>[0], deps).then(() => null),
     RecordFailure: (input: unknown) => recordFailure(input as FailureInput, deps).then(() => null),

@@ -9,6 +9,7 @@ import { judge } from '../lib/judge/judge.ts';
 import { mannWhitneySorted, mergedRankSums, type MannWhitneyResult, type RankSumFn } from '../lib/judge/mann-whitney.ts';
 import { sortedCopy } from '../lib/judge/stats.ts';
 import type { JudgeCanaryConfig, MetricSetPair } from '../lib/judge/types.ts';
+import { mulberry32 } from '../test/support/prometheus-data.ts';
 import { sortPerEvaluationRankSums } from './sort-per-evaluation.ts';
 
 const SIZES = [1_000, 10_000];
@@ -19,17 +20,6 @@ const WARMUP_MS = 200;
 const R_MIN_RUNS = 3;
 
 // ---- deterministic data ---------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal deviate (Box-Muller). */
 function gaussian(rng: () => number): number {

@@ -21,8 +21,8 @@ export const judgementBodySchema = z
     metricsAccountName: z.string().optional(),
     /** Window of scopes without start/end: the last lookbackSeconds. */
     lookbackSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
-    /** Answer by then, with phase Running if the analysis is not done (default 20, at most 28). */
-    timeoutSeconds: z.number().positive().max(28).default(20),
+    /** Answer by then, with phase Running if the analysis is not done (default 8, under the web provider's own default of 10; at most 28). */
+    timeoutSeconds: z.number().positive().max(28).default(8),
   })
   .refine((b) => [b.canaryConfigName, b.canaryConfigId, b.canaryConfig].filter((x) => x !== undefined).length === 1, {
     error: 'give exactly one of canaryConfigName, canaryConfigId or canaryConfig',

@@ -17,9 +17,12 @@ z.config({
       case 'too_small':
         if (iss.origin === 'string' && Number(iss.minimum) === 1) return 'must not be empty';
         if (iss.origin === 'array') return `must have at least ${iss.minimum} item${Number(iss.minimum) === 1 ? '' : 's'}`;
+        if (iss.origin === 'number') return iss.inclusive ? `must be at least ${iss.minimum}` : `must be greater than ${iss.minimum}`;
         return undefined;
       case 'too_big':
         if (iss.origin === 'string') return `must be at most ${iss.maximum} characters long`;
+        if (iss.origin === 'number') return iss.inclusive ? `must be at most ${iss.maximum}` : `must be less than ${iss.maximum}`;
+        if (iss.origin === 'array') return `must have at most ${iss.maximum} items`;
         return undefined;
       default:
         return undefined;

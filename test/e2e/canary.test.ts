@@ -107,6 +107,21 @@ describeWithPrometheus('canary executions end to end', () => {
     expect((await svc.call('GET', '/canary/01NOSUCHEXECUTION00000000000')).status).toBe(404);
   });
 
+  it.each([
+    ['no scopes', { thresholds }, 400, 'scopes: is required'],
+    ['start without end', { scopes: { default: { ...scopes.default, controlScope: { ...scopes.default.controlScope, end: undefined } } }, thresholds }, 400, 'scopes.default.controlScope.start: give both start and end, or neither'],
+    ['end before start', { scopes: { default: { ...scopes.default, controlScope: { ...scopes.default.controlScope, start: window.end, end: window.start } } }, thresholds }, 400, 'scopes.default.controlScope.end: end must be after start'],
+    ['a step of zero', { scopes: { default: { ...scopes.default, experimentScope: { ...scopes.default.experimentScope, step: 0 } } }, thresholds }, 400, 'scopes.default.experimentScope.step: must be greater than 0'],
+    ['pass below marginal', { scopes, thresholds: { pass: 10, marginal: 50 } }, 400, 'thresholds.pass: pass must be greater than or equal to marginal'],
+    ['an injecting scope', { scopes: { default: { ...scopes.default, experimentScope: { ...window, scope: 'version="canary"}) or vector(1) #' } } }, thresholds }, 400, /^executionRequest\.scopes\.default\.experimentScope\.scope: the value may only add label matchers/],
+  ])('refuses a start with %s', async (_what, body, status, message) => {
+    const stored = await svc.call('POST', '/canaryConfig', { body: config(`bad-start-${Math.random().toString(36).slice(2)}`, [metric('latency', LATENCY.worse)]) });
+    const r = await svc.call('POST', `/canary/${stored.json.canaryConfigId}?metricsAccountName=prom`, { body });
+    expect(r.status, r.text).toBe(status);
+    if (typeof message === 'string') expect(r.json.message).toBe(message);
+    else expect(r.json.message).toMatch(message);
+  });
+
   it('returns the same execution for a retried start with the same idempotency key', async () => {
     const stored = await svc.call('POST', '/canaryConfig', { body: config('idem', [metric('latency', LATENCY.identical)]) });
     const start = () => svc.call('POST', `/canary/${stored.json.canaryConfigId}`, { body: { scopes, thresholds }, headers: { 'idempotency-key': 'rollout-7-step-2' } });

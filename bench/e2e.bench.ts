@@ -26,6 +26,7 @@ import { ConfigStore } from '../lib/store/config-store.ts';
 import type { Condition, ObjectStore, RecordKey, RecordStore, StoredRecord } from '../lib/store/ports.ts';
 import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../test/support/prometheus.ts';
 import { CANARY_DATASET, END, INTEGRATION_TEST_CPU, LATENCY, NODE_CPU, START, STEP } from '../test/support/prometheus-data.ts';
+import { httpCall } from '../test/support/http.ts';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_E2E_RUNS ?? 10) || 10);
 const WARMUP = 2;
@@ -101,21 +102,7 @@ const p90 = (xs: readonly number[]) => quantile(xs, 0.9);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const pad = (s: string, n: number) => s.padEnd(n);
 
-async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(base + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
+const call = (base: string, method: string, path: string, body?: unknown) => httpCall(base, method, path, { body });
 
 function must<T extends { status: number; text: string }>(r: T, what: string): T {
   if (r.status !== 200) throw new Error(`${what}: HTTP ${r.status}: ${r.text.slice(0, 500)}`);

@@ -4,6 +4,7 @@ import type { ExecutionStore } from '../analysis/executions.ts';
 import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';
 import type { CanaryConfig } from '../config/canary-config.ts';
+import { resolveWindows } from '../config/execution-request.ts';
 import { judgeRequestSchema } from '../config/judge-request.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import { judge, JUDGE_NAME } from '../judge/judge.ts';
@@ -96,7 +97,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       json(200, deps.accounts.accounts.map((a) => ({ name: a.name, type: a.type, locations: a.locations ?? [], recommendedLocations: a.recommendedLocations ?? [] }))),
 
     judgement: async (req) => {
-      const deadline = deps.now();
+      const received = deps.now();
       const body = readJsonBody(req, judgementBodySchema);
       let config: CanaryConfig;
       let canaryConfigId = 'ad-hoc';
@@ -107,16 +108,8 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
         if (!match) throw new NotFoundError(`No canary config named '${body.canaryConfigName}' in application '${body.application}'.`);
         config = await deps.configs.get((canaryConfigId = match.id));
       }
-      const lookbackMs = (body.lookbackSeconds ?? 0) * 1000;
-      const now = Math.floor(deps.now() / 1000) * 1000;
-      const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-      const scopes = Object.fromEntries(
-        Object.entries(body.scopes).map(([name, pair]) => {
-          const window = <T extends { start?: string; end?: string }>(s: T) =>
-            s.start === undefined && lookbackMs > 0 ? { ...s, start: iso(now - lookbackMs), end: iso(now) } : s;
-          return [name, { ...pair, controlScope: window(pair.controlScope), experimentScope: window(pair.experimentScope) }];
-        }),
-      );
+      // Scopes without a window judge the last lookbackSeconds (else the default window).
+      const scopes = body.lookbackSeconds ? resolveWindows(body.scopes, received, body.lookbackSeconds * 1000) : body.scopes;
       const executionId = await start({
         config,
         canaryConfigId,
@@ -125,7 +118,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
         metricsAccountName: body.metricsAccountName,
         idempotencyKey: req.headers['idempotency-key'] || undefined,
       });
-      const until = deadline + body.timeoutSeconds * 1000;
+      const until = received + body.timeoutSeconds * 1000;
       let record = await deps.executions.get(executionId);
       while (record.status === 'running' && deps.now() + (deps.pollMs ?? 250) < until) {
         await sleep(deps.pollMs ?? 250);

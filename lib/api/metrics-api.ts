@@ -7,7 +7,6 @@ import { cloudWatchQuerySchema, prometheusQuerySchema } from '../config/canary-c
 import { parseWith } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
 import { scopeWindow } from '../metrics/prometheus.ts';
-import { ScopeInjectionError } from '../metrics/prometheus-query.ts';
 import { MetricFetchError } from '../metrics/source.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { CanaryScope } from '../metrics/types.ts';
@@ -62,9 +61,8 @@ function scopeOf(p: { scope?: string; location?: string; start?: string; end?: s
   return scope;
 }
 
-/** Render errors name the query parameter a caller would fix. */
-function renderOrFetchError(err: unknown): never {
-  if (err instanceof ScopeInjectionError) throw new ClientError(400, err.message);
+/** A metric store that failed after its retries is a 502; render errors are already 400s. */
+function fetchError(err: unknown): never {
   if (err instanceof MetricFetchError) throw new ClientError(502, err.message);
   throw err;
 }
@@ -78,7 +76,7 @@ export function metricsHandlers(deps: MetricsApiDeps): Handlers {
       const sets = await source.fetch(req);
       return json(200, { metricSetListId: await deps.metricSetLists.put(sets) });
     } catch (err) {
-      return renderOrFetchError(err);
+      return fetchError(err);
     }
   };
 

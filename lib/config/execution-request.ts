@@ -1,5 +1,6 @@
 // Kayenta's CanaryExecutionRequest scopes (api-spec.md §1.4): {scopeName: {controlScope, experimentScope}}.
 import { z } from 'zod';
+import { instantString } from '../metrics/types.ts';
 
 const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /\dT\d/.test(s), { error: 'must be an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z' });
 
@@ -49,20 +50,21 @@ export const DEFAULT_WINDOW_STEPS = 60;
 
 /**
  * A scope with its window settled: as given, or, when it has neither start nor end, the
- * DEFAULT_WINDOW_STEPS steps ending `now` (Argo Rollouts before v1.9 sent no window).
+ * `lengthMs` ending `now` — by default DEFAULT_WINDOW_STEPS steps (Argo Rollouts before v1.9
+ * sent no window).
  */
-export function resolveWindow<T extends CanaryScopeInput>(scope: T, now: number): T & { start: string; end: string } {
+export function resolveWindow<T extends CanaryScopeInput>(scope: T, now: number, lengthMs?: number): T & { start: string; end: string } {
   if (scope.start !== undefined && scope.end !== undefined) return scope as T & { start: string; end: string };
   const end = Math.floor(now / 1000) * 1000;
-  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-  return { ...scope, start: iso(end - DEFAULT_WINDOW_STEPS * scope.step * 1000), end: iso(end) };
+  const length = lengthMs ?? DEFAULT_WINDOW_STEPS * scope.step * 1000;
+  return { ...scope, start: instantString(end - length), end: instantString(end) };
 }
 
-export function resolveWindows(scopes: ScopePairs, now: number): ScopePairs {
+export function resolveWindows(scopes: ScopePairs, now: number, lengthMs?: number): ScopePairs {
   return Object.fromEntries(
     Object.entries(scopes).map(([name, pair]) => [
       name,
-      { ...pair, controlScope: resolveWindow(pair.controlScope, now), experimentScope: resolveWindow(pair.experimentScope, now) },
+      { ...pair, controlScope: resolveWindow(pair.controlScope, now, lengthMs), experimentScope: resolveWindow(pair.experimentScope, now, lengthMs) },
     ]),
   );
 }

@@ -3,20 +3,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalService, type LocalService, type LocalServiceOptions } from '../../lib/local/service.ts';
 import { SHARED_DIR } from './conformance.ts';
+import { httpCall, type CallOptions, type Reply } from './http.ts';
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-export interface CallOptions {
-  body?: unknown;
-  /** Sent as is, without JSON encoding. */
-  rawBody?: string | Buffer;
-  headers?: Record<string, string>;
-}
+export type { CallOptions, Reply };
 
 /**
  * Starts one service for the calling suite; `call` talks to it over HTTP. `options` is read
@@ -32,24 +21,7 @@ export function useLocalService(options: () => Partial<LocalServiceOptions> = ()
   });
   return {
     url: () => service.url,
-    async call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
-      const headers: Record<string, string> = { ...options.headers };
-      // As bytes, so that fetch adds no Content-Type of its own.
-      let body: string | Buffer | undefined = typeof options.rawBody === 'string' ? Buffer.from(options.rawBody) : options.rawBody;
-      if (options.body !== undefined) {
-        body = JSON.stringify(options.body);
-        headers['content-type'] ??= 'application/json';
-      }
-      const res = await fetch(service.url + path, { method, headers, body });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, headers: res.headers, text, json };
-    },
+    call: (method: string, path: string, options: CallOptions = {}): Promise<Reply> => httpCall(service.url, method, path, options),
   };
 }
 

@@ -1,4 +1,4 @@
-// shared/conformance/kayenta-vectors.json: Kayenta's own unit-test vectors. `expected` is what
+// test/fixtures/conformance/kayenta-vectors.json: Kayenta's own unit-test vectors. `expected` is what
 // Kayenta asserts (with its tolerances); `derivedByReferencePort` numbers are checked exactly
 // too, as they come from an independent port of the same spec.
 import { describe, expect, it } from 'vitest';
@@ -7,9 +7,9 @@ import { judge, serializeJudgeResult } from '../../lib/judge/judge.ts';
 import { brent, mannWhitney, wilcoxonDiff } from '../../lib/judge/mann-whitney.ts';
 import { qnorm } from '../../lib/judge/normal.ts';
 import { describe as describeStats, iqrOutliers, percentile, removeNaNs, removeOutliers, replaceNaNs, sortedCopy } from '../../lib/judge/stats.ts';
-import { expectPartial, loadShared, num, parseCase } from '../support/conformance.ts';
+import { expectPartial, loadFixture, num, parseCase } from '../support/conformance.ts';
 
-const v = loadShared('conformance/kayenta-vectors.json');
+const v = loadFixture('conformance/kayenta-vectors.json');
 const nums = (xs: unknown[]) => xs.map(num);
 const notInJudge = (what: string, why: string) => {
   // Printed so a reader of the run sees why these vectors are not exercised.

@@ -1,9 +1,9 @@
-// shared/conformance/judge-cases.json: full judge inputs and the complete expected output.
+// test/fixtures/conformance/judge-cases.json: full judge inputs and the complete expected output.
 import { describe, expect, it } from 'vitest';
 import { judge, serializeJudgeResult } from '../../lib/judge/judge.ts';
-import { loadShared, num, parseCase } from '../support/conformance.ts';
+import { loadFixture, num, parseCase } from '../support/conformance.ts';
 
-const suite = loadShared('conformance/judge-cases.json');
+const suite = loadFixture('conformance/judge-cases.json');
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
 // pValue is R's wilcox.test p-value; R's pnorm runs on the platform's libm, so the last

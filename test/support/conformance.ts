@@ -1,14 +1,15 @@
-// Loading shared conformance vectors and comparing judge output with them.
+// Loading the conformance vectors (test/fixtures/conformance) and comparing judge output with them.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { judgeRequestSchema } from '../../lib/config/judge-request.ts';
 import { parseWith } from '../../lib/config/validation.ts';
 
-export const SHARED_DIR = fileURLToPath(new URL('../../../shared/', import.meta.url));
+/** Test data copied into the repository, with its origin in README.md there. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-export function loadShared<T = any>(relativePath: string): T {
-  return JSON.parse(readFileSync(SHARED_DIR + relativePath, 'utf8')) as T;
+export function loadFixture<T = any>(relativePath: string): T {
+  return JSON.parse(readFileSync(FIXTURES_DIR + relativePath, 'utf8')) as T;
 }
 
 /** A conformance case's input, parsed at the edge exactly as the CLI and API parse it. */

@@ -1,8 +1,7 @@
 // The embedded service for tests: emulated S3 and DynamoDB on 127.0.0.1 (temp data), real HTTP.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalService, type LocalService, type LocalServiceOptions } from '../../lib/local/service.ts';
-import { SHARED_DIR } from './conformance.ts';
+import { loadFixture } from './conformance.ts';
 import { httpCall, type CallOptions, type Reply } from './http.ts';
 
 export type { CallOptions, Reply };
@@ -26,5 +25,5 @@ export function useLocalService(options: () => Partial<LocalServiceOptions> = ()
 }
 
 export function fixture(name: string): any {
-  return JSON.parse(readFileSync(`${SHARED_DIR}fixtures/${name}`, 'utf8'));
+  return loadFixture(name);
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { instantString } from '../metrics/types.ts';
 
 const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /\dT\d/.test(s), { error: 'must be an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z' });
+/** Argo Rollouts up to 1.8 sends `"start": ""` and `"end": ""` for a window it does not give. */
+const optionalInstant = z.preprocess((v) => (v === '' || v === null ? undefined : v), instant.optional());
 
 export const canaryScopeSchema = z
   .looseObject({
@@ -11,14 +13,14 @@ export const canaryScopeSchema = z
     /** Argo Rollouts before v1.9 sent `region`; Kayenta dropped it, canaria reads it as location. */
     region: z.string().optional(),
     /** Both or neither; neither: the window ending now (see resolveWindow). */
-    start: instant.optional(),
-    end: instant.optional(),
+    start: optionalInstant,
+    end: optionalInstant,
     step: z.number().int().positive().default(60),
     extendedScopeParams: z.record(z.string(), z.string()).optional(),
   })
   .refine((s) => (s.start === undefined) === (s.end === undefined), { error: 'give both start and end, or neither', path: ['start'] })
   .refine((s) => s.start === undefined || Date.parse(s.start) < Date.parse(s.end!), { error: 'end must be after start', path: ['end'] })
-  .transform(({ region, ...s }) => ({ ...s, location: s.location ?? region }));
+  .transform(({ region, start, end, ...s }) => ({ ...s, location: s.location || region, ...(start === undefined ? {} : { start, end }) }));
 
 export const scopePairSchema = z.looseObject({ controlScope: canaryScopeSchema, experimentScope: canaryScopeSchema });
 

@@ -1,11 +1,14 @@
 // Argo Rollouts' two providers, replayed call for call against the embedded service
 // (api-spec.md §2.3 for `kayenta`, §3.2 for `web`), with a real Prometheus behind it.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithPrometheus, startPrometheus, type RunningPrometheus } from '../support/prometheus.ts';
 import { CANARY_DATASET, END, LATENCY, START, STEP } from '../support/prometheus-data.ts';
 import { useLocalService } from '../support/service.ts';
 
 const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+/** The exact bytes Argo's kayenta provider POSTs (test/fixtures/argo/README.md). */
+const argoBody = (name: string) => readFileSync(new URL(`../fixtures/argo/${name}`, import.meta.url), 'utf8');
 const metric = (name: string, series: string) => ({
   name,
   query: { type: 'prometheus', customInlineTemplate: `PromQL:avg(${series}{\${scope}})` },
@@ -21,7 +24,6 @@ const template = {
   configurationAccountName: 'canary-store',
   storageAccountName: 'canary-store',
   threshold: { pass: 90, marginal: 60 },
-  scope: (version: string) => ({ scope: `version="${version}"`, region: 'us-east-1', step: STEP, start: iso(START), end: iso(END) }),
 };
 
 describeWithPrometheus('Argo Rollouts replay', () => {
@@ -44,7 +46,7 @@ describeWithPrometheus('Argo Rollouts replay', () => {
   });
 
   /** kayenta.go#Run and #Resume, with the strict checks Argo makes; returns Argo's phase. */
-  async function kayentaProvider(canaryConfigName: string, body: (scope: typeof template.scope) => unknown): Promise<{ phase: string; value: string; executionId: string }> {
+  async function kayentaProvider(canaryConfigName: string, body: string): Promise<{ phase: string; value: string; executionId: string }> {
     const address = svc.url();
     // 1. Lookup: storageAccountName is sent as configurationAccountName (Argo's quirk).
     const lookup = await fetch(`${address}/canaryConfig?application=${template.application}&configurationAccountName=${template.storageAccountName}`);
@@ -63,7 +65,7 @@ describeWithPrometheus('Argo Rollouts replay', () => {
     // 2. Start: exactly 200 with canaryExecutionId.
     const start = await fetch(
       `${address}/canary/${config!.id}?application=${template.application}&metricsAccountName=${template.metricsAccountName}&configurationAccountName=${template.configurationAccountName}&storageAccountName=${template.storageAccountName}`,
-      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body(template.scope)) },
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body },
     );
     expect(start.status).toBe(200);
     const { canaryExecutionId } = (await start.json()) as { canaryExecutionId: unknown };
@@ -87,13 +89,11 @@ describeWithPrometheus('Argo Rollouts replay', () => {
     throw new Error('never completed');
   }
 
-  const v19Body = (scope: typeof template.scope) => {
-    const side = (version: string) => {
-      const { region, ...rest } = scope(version);
-      return { ...rest, location: region };
-    };
-    return { scopes: { default: { controlScope: side('baseline'), experimentScope: side('canary') } }, thresholds: template.threshold };
-  };
+  const v19Body = argoBody('kayenta-v1.9.json');
+  it('replays the bytes of the window the fixtures were made for', () => {
+    expect(JSON.parse(v19Body).scopes.default.controlScope).toMatchObject({ start: iso(START), end: iso(END), step: STEP });
+    expect(JSON.parse(v19Body).thresholds).toEqual(template.threshold);
+  });
 
   describe('kayenta provider (v1.9+ body)', () => {
     it.each([
@@ -105,20 +105,20 @@ describeWithPrometheus('Argo Rollouts replay', () => {
     });
   });
 
-  it('accepts the pre-1.9 body: region instead of location, no start or end', async () => {
-    const old = (scope: typeof template.scope) => {
-      const side = (version: string) => {
-        const { start: _s, end: _e, ...rest } = scope(version);
-        return rest; // {scope, region, step}
-      };
-      return { scopes: { default: { controlScope: side('baseline'), experimentScope: side('canary') } }, thresholds: template.threshold };
-    };
-    const { executionId, phase } = await kayentaProvider('guestbook-identical', old);
-    expect(phase).not.toBe('Error');
-    const status = (await svc.call('GET', `/canary/${executionId}`)).json;
-    expect(status.canaryExecutionRequest.scopes.default.controlScope).toMatchObject({ location: 'us-east-1', step: STEP });
-    const { start, end } = status.canaryExecutionRequest.scopes.default.controlScope;
-    expect((Date.parse(end) - Date.parse(start)) / 1000).toBe(60 * STEP); // the documented default window
+  describe('kayenta provider (≤ 1.8 body: region, and "start": "" / "end": "" when the template gives none)', () => {
+    it('judges the window the template gives', async () => {
+      expect(await kayentaProvider('guestbook-worse', argoBody('kayenta-v1.8-window.json'))).toMatchObject({ phase: 'Failed', value: '0' });
+      expect(await kayentaProvider('guestbook-identical', argoBody('kayenta-v1.8-window.json'))).toMatchObject({ phase: 'Successful', value: '100' });
+    });
+
+    it('reads empty start and end as not given: the default window', async () => {
+      const { executionId, phase } = await kayentaProvider('guestbook-identical', argoBody('kayenta-v1.8-no-window.json'));
+      expect(phase).not.toBe('Error');
+      const status = (await svc.call('GET', `/canary/${executionId}`)).json;
+      expect(status.canaryExecutionRequest.scopes.default.controlScope).toMatchObject({ location: 'us-east-1', step: STEP });
+      const { start, end } = status.canaryExecutionRequest.scopes.default.controlScope;
+      expect((Date.parse(end) - Date.parse(start)) / 1000).toBe(60 * STEP); // the documented default window
+    });
   });
 
   describe('web provider (pattern A: judge now)', () => {
@@ -138,7 +138,7 @@ describeWithPrometheus('Argo Rollouts replay', () => {
     const body = (canaryConfigName: string, extra: Record<string, unknown> = {}) => ({
       application: 'guestbook',
       canaryConfigName,
-      scopes: v19Body(template.scope).scopes,
+      scopes: JSON.parse(v19Body).scopes,
       thresholds: { pass: 90, marginal: 75 },
       timeoutSeconds: 20,
       ...extra,

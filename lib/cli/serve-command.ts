@@ -6,11 +6,15 @@ import { DataDirInUseError } from '../local/emulators.ts';
 import { startLocalService } from '../local/service.ts';
 import { parseOptions, UsageError } from './io.ts';
 
-export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090] [--data-dir .canaria] [--accounts FILE]
+export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090] [--data-dir .canaria] [--accounts FILE] [--quiet]
 
 Serves canaria's HTTP API locally with the same route logic as the AWS Lambdas, on embedded
 S3- and DynamoDB-compatible servers (127.0.0.1, free ports) that keep their data under
---data-dir. Prints "canaria listening on http://HOST:PORT" when ready; Ctrl-C stops it.
+--data-dir. Prints "canaria listening on http://HOST:PORT" on stdout when ready; Ctrl-C
+stops it. On stderr it logs a line per request and one per finished analysis:
+  canaria: POST /canary/1b2c 200 12 ms                (the path without its query string)
+  canaria: analysis 01J… succeeded: Pass, score 100
+  canaria: analysis 01J… terminal in fetch: REASON
 
 Options:
       --host HOST       address to listen on (default 127.0.0.1)
@@ -20,8 +24,14 @@ Options:
                           accounts:
                             - {name: prom, type: prometheus, endpoint: http://127.0.0.1:9090}
                             - {name: cw, type: cloudwatch, region: eu-west-1}
+  -q, --quiet           no request lines (finished analyses are still logged)
   -h, --help            show this help
 `;
+
+/** A log line on stderr; stdout carries only the ready line. */
+function logLine(line: string): void {
+  process.stderr.write(`canaria: ${line}\n`);
+}
 
 export async function serveCommand(args: string[]): Promise<void> {
   const opts = parseOptions(args, {
@@ -29,6 +39,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     port: { type: 'string', default: '8090' },
     'data-dir': { type: 'string', default: '.canaria' },
     accounts: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q', default: false },
   });
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${opts.port}"`);
@@ -44,7 +55,14 @@ export async function serveCommand(args: string[]): Promise<void> {
   }
   let service;
   try {
-    service = await startLocalService({ host: opts.host, port, dataDir: resolve(opts['data-dir']), accounts });
+    service = await startLocalService({
+      host: opts.host,
+      port,
+      dataDir: resolve(opts['data-dir']),
+      accounts,
+      ...(opts.quiet ? {} : { requestLog: logLine }),
+      analysisLog: logLine,
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {

@@ -4,10 +4,11 @@ import { metaHandlers } from '../api/meta-api.ts';
 import { metricsHandlers } from '../api/metrics-api.ts';
 import { canaryHandlers } from '../api/canary-api.ts';
 import { ExecutionStore } from '../analysis/executions.ts';
-import { LocalStateMachine, type LocalRunOptions } from './state-machine.ts';
+import { finishedLine, LocalStateMachine, type LocalRunOptions } from './state-machine.ts';
 import type { Account } from '../config/accounts.ts';
 import { MetricAccounts, type SourceOptions } from '../metrics/sources.ts';
 import { MetricSetListStore } from '../store/metric-set-lists.ts';
+import { withRequestLog } from '../api/request-log.ts';
 import { createApp } from '../api/router.ts';
 import { createStorage } from '../store/aws-clients.ts';
 import { ConfigStore } from '../store/config-store.ts';
@@ -25,6 +26,10 @@ export interface LocalServiceOptions {
   sourceOptions?: SourceOptions;
   /** Fault injection and retry pacing for the local state machine (tests). */
   stateMachine?: LocalRunOptions;
+  /** One line per request: `POST /canary/abc 200 12 ms` (path without query; no headers or bodies). */
+  requestLog?: (line: string) => void;
+  /** One line per analysis started here once it ends: `analysis ID succeeded: Pass, score 100`. */
+  analysisLog?: (line: string) => void;
 }
 
 export interface LocalService {
@@ -43,14 +48,15 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const accounts = new MetricAccounts(options.accounts ?? [], options.sourceOptions);
     const executions = new ExecutionStore(storage);
     const now = () => Date.now();
-    const machine = new LocalStateMachine({ executions, accounts, configs, now }, options.stateMachine);
-    const app = createApp({
+    const machine = new LocalStateMachine({ executions, accounts, configs, now }, withAnalysisLog(options.stateMachine, options.analysisLog));
+    const routes = createApp({
       ...canaryConfigHandlers(configs),
       ...canaryHandlers({ configs, executions, accounts, starter: machine, now }),
       ...metricsHandlers({ accounts, configs, metricSetLists: new MetricSetListStore(storage.objects) }),
       ...metaHandlers(),
     });
-    const server = await startHttpServer(app, host, options.port ?? 8090);
+    const app = options.requestLog ? withRequestLog(options.requestLog)(routes) : routes;
+    const server = await startHttpServer(app, host, options.port ?? 8090, { log: options.requestLog });
     return {
       url: server.url,
       idle: () => machine.idle(),
@@ -64,4 +70,20 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     await emulators.stop();
     throw err;
   }
+}
+
+/** The state machine's options with `log` told of every finished analysis (after any onFinished of their own). */
+function withAnalysisLog(run: LocalRunOptions = {}, log?: (line: string) => void): LocalRunOptions {
+  if (!log) return run;
+  const own = run.onFinished;
+  return {
+    ...run,
+    onFinished: (id, record, error) => {
+      try {
+        own?.(id, record, error);
+      } finally {
+        log(finishedLine(id, record, error));
+      }
+    },
+  };
 }

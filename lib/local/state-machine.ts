@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { parse as parseYaml } from 'yaml';
+import type { ExecutionRecord } from '../analysis/executions.ts';
 import type { ExecutionStarter } from '../analysis/start.ts';
 import { taskHandlers, type TaskDeps } from '../analysis/tasks.ts';
 
@@ -21,6 +22,36 @@ export interface LocalRunOptions {
   retryIntervalMs?: number;
   /** Called as each task starts (progress reports). */
   onTask?: (state: string, input: unknown) => void;
+  /**
+   * Called when an execution started with start() has ended, with its record as stored then
+   * (undefined if it could not be read: `error` says why).
+   */
+  onFinished?: (executionId: string, record: ExecutionRecord | undefined, error?: Error) => void;
+}
+
+/** Reasons longer than this are cut in finishedLine. */
+const MAX_REASON_CHARS = 300;
+
+/**
+ * One line on how an execution ended: `analysis ID succeeded: Pass, score 100`, or
+ * `analysis ID terminal in fetch: REASON`.
+ */
+export function finishedLine(executionId: string, record: ExecutionRecord | undefined, error?: Error): string {
+  if (!record) return `analysis ${executionId} ended; its record could not be read: ${oneLine(error?.message ?? 'not found')}`;
+  if (record.status === 'succeeded') {
+    const score = record.score === undefined ? '' : `, score ${record.score}`;
+    return `analysis ${executionId} succeeded: ${record.classification ?? 'no classification'}${score}`;
+  }
+  if (record.status === 'terminal') {
+    const stage = record.exception?.operation ?? record.stage;
+    return `analysis ${executionId} terminal in ${stage}: ${oneLine(record.exception?.details.error ?? 'no reason recorded')}`;
+  }
+  return `analysis ${executionId} ended but is still recorded ${record.status} (stage ${record.stage})`;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_REASON_CHARS ? `${flat.slice(0, MAX_REASON_CHARS)}…` : flat;
 }
 
 export class LocalStateMachine implements ExecutionStarter {
@@ -61,8 +92,26 @@ export class LocalStateMachine implements ExecutionStarter {
   async start(executionId: string): Promise<void> {
     const done = this.run({ executionId }, executionId)
       .catch(() => undefined) // a failed run has recorded itself terminal
+      .then(() => this.reportFinished(executionId))
       .finally(() => this.running.delete(executionId));
     this.running.set(executionId, done);
+  }
+
+  private async reportFinished(executionId: string): Promise<void> {
+    const onFinished = this.options.onFinished;
+    if (!onFinished) return;
+    let record: ExecutionRecord | undefined;
+    let error: Error | undefined;
+    try {
+      record = await this.deps.executions.get(executionId);
+    } catch (err) {
+      error = err instanceof Error ? err : new Error(String(err));
+    }
+    try {
+      onFinished(executionId, record, error);
+    } catch {
+      // a failing report never fails the execution
+    }
   }
 
   /** Waits for every execution still running (tests, shutdown). */

@@ -1,45 +1,13 @@
 // `canaria serve` (npm start) as a process: ready line, data kept across restarts, clean Ctrl-C.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixture } from '../support/service.ts';
+import { exit, useProcesses } from './serve-process.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/canaria.js', import.meta.url));
-const running = new Set<ChildProcess>();
-
-afterEach(() => {
-  for (const p of running) p.kill('SIGKILL');
-  running.clear();
-});
-
-/** Starts `canaria serve ARGS` and resolves with its URL once it prints the ready line. */
-function serve(args: string[]): Promise<{ url: string; proc: ChildProcess; stderr: () => string }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /^canaria listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-      if (m) resolve({ url: m[1], proc, stderr: () => err });
-    });
-    proc.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-}
-
-/** The exit code, or the signal that ended the process. */
-function exit(proc: ChildProcess): Promise<number | string | null> {
-  return new Promise((resolve) =>
-    proc.exitCode !== null || proc.signalCode !== null
-      ? resolve(proc.exitCode ?? proc.signalCode)
-      : proc.on('exit', (code, signal) => resolve(code ?? signal)),
-  );
-}
+const { serve, spawnCanaria } = useProcesses();
 
 describe('canaria serve', () => {
   it('keeps configs across a restart and stops cleanly on Ctrl-C', async () => {
@@ -54,7 +22,7 @@ describe('canaria serve', () => {
     const { canaryConfigId } = (await created.json()) as { canaryConfigId: string };
     first.proc.kill('SIGINT');
     expect(await exit(first.proc)).toBe(0);
-    expect(first.stderr()).toBe('');
+    expect(first.stderr()).toMatch(/^canaria: POST \/canaryConfig 200 \d+ ms\n$/); // nothing but the request line
 
     const second = await serve(['--data-dir', dataDir]);
     const list = (await (await fetch(`${second.url}/canaryConfig?application=my-app`)).json()) as Array<{ id: string; name: string }>;
@@ -68,8 +36,7 @@ describe('canaria serve', () => {
   it('refuses a data directory another serve is using, with one line and exit 2', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'canaria-serve-'));
     const first = await serve(['--data-dir', dataDir]);
-    const second = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(second);
+    const second = spawnCanaria(['serve', '--port', '0', '--data-dir', dataDir]);
     let err = '';
     second.stderr!.on('data', (d) => (err += d));
     expect(await exit(second)).toBe(2);
@@ -82,8 +49,7 @@ describe('canaria serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'canaria-accounts-'));
     const file = join(dir, 'accounts.yaml');
     writeFileSync(file, 'accounts:\n  - {name: prom, type: prometheus, endpoint: not-a-url}\n');
-    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--accounts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(proc);
+    const proc = spawnCanaria(['serve', '--port', '0', '--data-dir', join(dir, 'data'), '--accounts', file]);
     let err = '';
     proc.stderr!.on('data', (d) => (err += d));
     expect(await exit(proc)).toBe(2);

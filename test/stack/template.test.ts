@@ -1,20 +1,25 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/api/routes.ts';
 import { parse as parseYaml } from 'yaml';
+import { packageStack, repoRoot } from './package.ts';
 import { readZip, type ZipEntry } from './zip.ts';
 
 // Packages serverless.yml exactly as `npm run package` does (osls + serverless-esbuild),
 // offline and without AWS credentials, into a temporary directory, then checks the
-// CloudFormation template and the Lambda zips.
+// CloudFormation template and the Lambda zips. CANARIA_ACCOUNTS is a valid accounts file
+// (test/stack/accounts.test.ts runs the failing case).
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const oslsBin = join(dirname(createRequire(import.meta.url).resolve('osls/package.json')), 'bin', 'serverless.js');
+/** Multi-line YAML, as `CANARIA_ACCOUNTS="$(cat accounts.yaml)"` passes it. */
+const ACCOUNTS = [
+  'accounts:',
+  '  - {name: prometheus, type: prometheus, endpoint: https://prometheus.example.com}',
+  '  - {name: cloudwatch, type: cloudwatch, region: eu-west-1}',
+].join('\n');
+/** The functions that read CANARIA_ACCOUNTS: the HTTP functions that fetch, and the analysis tasks. */
+const WITH_ACCOUNTS = ['Metrics', 'Canary', 'Plan', 'Fetch', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'];
 
 const HANDLERS: Record<string, string> = {
   configs: 'functions/http/canary-config',
@@ -45,6 +50,7 @@ interface Statement {
 }
 
 let outDir = '';
+let packageOutput = '';
 let template: Json;
 let resources: Record<string, Json>;
 
@@ -98,20 +104,9 @@ beforeAll(() => {
   }
 
   outDir = mkdtempSync(join(tmpdir(), 'canaria-package-'));
-  // No AWS credentials: packaging must work offline for anyone.
-  const env = { ...process.env };
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
-  const res = spawnSync(process.execPath, [oslsBin, 'package', '--stage', 'test', '--package', outDir], {
-    cwd: repoRoot,
-    env,
-    encoding: 'utf8',
-    timeout: 170_000,
-  });
-  if (res.status !== 0) {
-    throw new Error(
-      `serverless package failed (exit ${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`.trim(),
-    );
-  }
+  const res = packageStack(outDir, ACCOUNTS);
+  if (res.status !== 0) throw new Error(`serverless package failed (exit ${res.status}):\n${res.output}`.trim());
+  packageOutput = res.output;
   template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
 }, 180_000);
@@ -206,6 +201,17 @@ describe('Lambda functions', () => {
     const metaVars = resources.MetaLambdaFunction.Properties.Environment?.Variables ?? {};
     expect(metaVars.CANARIA_BUCKET).toBeUndefined();
     expect(metaVars.CANARIA_TABLE).toBeUndefined();
+  });
+
+  it('that fetch metrics get the CANARIA_ACCOUNTS text as given, the others none', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      const vars = fn.Properties.Environment?.Variables ?? {};
+      if (WITH_ACCOUNTS.some((f) => id === `${f}LambdaFunction`)) expect(vars.CANARIA_ACCOUNTS, id).toBe(ACCOUNTS);
+      else expect(vars.CANARIA_ACCOUNTS, id).toBeUndefined();
+    }
+    // A valid file with accounts: the deploy check (serverless-accounts.cjs) said nothing.
+    expect(packageOutput).not.toMatch(/CANARIA_ACCOUNTS/);
+    expect(packageOutput).toMatch(/Service packaged/);
   });
 
   it('keep their logs 30 days', () => {

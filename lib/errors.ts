@@ -2,15 +2,18 @@
 
 export class ClientError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** Every problem, when there are several (the message is the first). */
+  readonly issues?: string[];
+  constructor(status: number, message: string, issues?: string[]) {
     super(message);
     this.status = status;
+    this.issues = issues;
   }
 }
 
 export class BadRequestError extends ClientError {
-  constructor(message: string) {
-    super(400, message);
+  constructor(message: string, issues?: string[]) {
+    super(400, message, issues);
   }
 }
 

@@ -4,7 +4,7 @@
 import type { CanaryConfig } from '../config/canary-config.ts';
 import type { ExecutionRequest } from '../config/execution-request.ts';
 import { NotFoundError } from '../errors.ts';
-import type { CanaryJudgeResult } from '../judge/types.ts';
+import type { ExplainedResult } from './verdict.ts';
 import type { MetricSet } from '../metrics/types.ts';
 import type { ObjectStore, RecordStore, StoredRecord } from '../store/ports.ts';
 import { EXECUTION_ID_PATTERN } from './ids.ts';
@@ -173,11 +173,11 @@ export class ExecutionStore {
     return list;
   }
 
-  putResult(id: string, result: CanaryJudgeResult): Promise<void> {
+  putResult(id: string, result: ExplainedResult): Promise<void> {
     return this.objects.putJson(resultKey(id), result);
   }
 
-  result(id: string): Promise<CanaryJudgeResult | undefined> {
-    return this.objects.getJson<CanaryJudgeResult>(resultKey(id));
+  result(id: string): Promise<ExplainedResult | undefined> {
+    return this.objects.getJson<ExplainedResult>(resultKey(id));
   }
 }

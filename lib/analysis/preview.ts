@@ -2,10 +2,11 @@
 // metric and side, the series and point counts, and the pairing problems Kayenta users most
 // often hit (too few points, tags that do not pair: kayenta#380, #553).
 import type { CanaryConfig } from '../config/canary-config.ts';
-import { resolveWindow, type ScopePairs } from '../config/execution-request.ts';
+import { resolveWindow, resolveWindows, type ScopePairs } from '../config/execution-request.ts';
 import { mixAll, MixError } from '../metrics/mixer.ts';
 import { ScopeInjectionError } from '../metrics/prometheus-query.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
+import { futureWindowProblems, queryTypes, sameDataProblem } from './prepare.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 
 /** Below this many points per side, Kayenta's docs (and users' reports) call the result unreliable. */
@@ -51,6 +52,7 @@ async function previewMetric(
   scopes: ScopePairs,
   accounts: MetricAccounts,
   options: { metricsAccountName?: string; fetch: boolean },
+  now: number,
 ): Promise<MetricPreview> {
   const scopeName = metric.scopeName ?? 'default';
   const out: MetricPreview = { name: metric.name, scopeName, control: {}, experiment: {}, problems: [] };
@@ -63,19 +65,14 @@ async function previewMetric(
     out.problems.push('has no query');
     return out;
   }
-  let resolved;
-  try {
-    resolved = accounts.resolve(options.metricsAccountName, metric.query.type);
-  } catch (err) {
-    out.problems.push((err as Error).message);
-    return out;
-  }
+  const resolved = accounts.resolve(options.metricsAccountName, metric.query.type); // checked up front
   out.account = resolved.account.name;
   const sides: Side[] = ['control', 'experiment'];
   const sets: Partial<Record<Side, MetricSet[]>> = {};
+  const windowed = { control: resolveWindow(pair.controlScope, now), experiment: resolveWindow(pair.experimentScope, now) } as Record<Side, CanaryScope>;
   await Promise.all(
     sides.map(async (side) => {
-      const scope: CanaryScope = resolveWindow(pair[`${side}Scope`], Date.now());
+      const scope = windowed[side];
       const req = { metric, templates: config.templates, scope };
       try {
         out[side].query = resolved.source.render(req);
@@ -90,6 +87,10 @@ async function previewMetric(
       }
     }),
   );
+  if (out.control.query !== undefined && out.experiment.query !== undefined) {
+    const same = sameDataProblem(metric, { query: out.control.query, scope: windowed.control }, { query: out.experiment.query, scope: windowed.experiment });
+    if (same) out.problems.push(same.replace(`metric '${metric.name}': `, ''));
+  }
   if (!sets.control || !sets.experiment) return out;
   try {
     const mixed = mixAll([metric.name], sets.control, sets.experiment);
@@ -117,6 +118,10 @@ export async function previewConfig(
   accounts: MetricAccounts,
   options: { metricsAccountName?: string; fetch: boolean },
 ): Promise<Preview> {
-  const metrics = await Promise.all(config.metrics.map((m) => previewMetric(m, config, scopes, accounts, options)));
-  return { metrics, problems: metrics.flatMap((m) => m.problems.map((p) => `${m.name}: ${p}`)) };
+  // What would make a start a 400 for the request as a whole is a 400 here too.
+  accounts.check(options.metricsAccountName, queryTypes(config));
+  const now = Date.now();
+  const metrics = await Promise.all(config.metrics.map((m) => previewMetric(m, config, scopes, accounts, options, now)));
+  const windows = futureWindowProblems(resolveWindows(scopes, now), now);
+  return { metrics, problems: [...windows, ...metrics.flatMap((m) => m.problems.map((p) => `${m.name}: ${p}`))] };
 }

@@ -1,7 +1,7 @@
 // Kayenta's CanaryExecutionStatusResponse (api-spec.md §1.5) from an execution's record,
 // request document and judge result.
-import type { CanaryJudgeResult } from '../judge/types.ts';
 import { instantString } from '../metrics/types.ts';
+import type { ExplainedResult } from './verdict.ts';
 import { failure, MAX_EXECUTION_MILLIS, STAGES, type ExecutionDocument, type ExecutionRecord, type ExecutionStore, type Stage } from './executions.ts';
 
 /** Java's Duration.toString for whole seconds: PT10M, PT1H30M, PT45S. */
@@ -44,7 +44,7 @@ function canaryDuration(doc: ExecutionDocument): string | undefined {
 const times = (prefix: string, ms: number | undefined) =>
   ms === undefined ? {} : { [`${prefix}Millis`]: ms, [`${prefix}Iso`]: instantString(ms) };
 
-export function statusResponse(r: ExecutionRecord, doc: ExecutionDocument, result: CanaryJudgeResult | undefined): Record<string, unknown> {
+export function statusResponse(r: ExecutionRecord, doc: ExecutionDocument, result: ExplainedResult | undefined): Record<string, unknown> {
   const complete = r.status !== 'running';
   return {
     application: r.application,

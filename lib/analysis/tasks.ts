@@ -16,6 +16,7 @@ import { failure, type Stage } from './executions.ts';
 import { EXECUTION_ID_PATTERN } from './ids.ts';
 import { fetchItems, type FetchItem, SIDES } from './prepare.ts';
 import { createExecution, type AnalysisDeps } from './start.ts';
+import { explainResult } from './verdict.ts';
 
 export interface TaskDeps extends AnalysisDeps {
   configs: ConfigStore;
@@ -132,7 +133,8 @@ export async function judgeTask(
   const stored = await deps.executions.pairList(metricSetPairListId);
   // Stored as Kayenta writes it ("NaN" strings): read back through the judge's input schema.
   const pairs = stored.map((p, i) => parseWith(metricSetPairSchema, p, ['metricSetPairList', i]));
-  const result = judge(config as CanaryConfig, pairs, executionRequest.thresholds);
+  const judged = judge(config as CanaryConfig, pairs, executionRequest.thresholds);
+  const result = explainResult(judged, pairs, config.metrics.map((m) => m.name), executionRequest.thresholds, executionRequest.strict);
   await deps.executions.putResult(executionId, result);
   return { score: result.score.score, classification: result.score.classification };
 }

@@ -3,15 +3,14 @@
 import type { ExecutionStore } from '../analysis/executions.ts';
 import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';
-import type { CanaryConfig } from '../config/canary-config.ts';
 import { resolveWindows } from '../config/execution-request.ts';
 import { judgeRequestSchema } from '../config/judge-request.ts';
-import { BadRequestError, NotFoundError } from '../errors.ts';
+import { BadRequestError } from '../errors.ts';
 import { judge, JUDGE_NAME } from '../judge/judge.ts';
 import { sleep } from '../metrics/retry.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import { json, listParam, readJsonBody, type ApiRequest } from './http.ts';
+import { accountNamesParam, json, listParam, readJsonBody, type ApiRequest } from './http.ts';
 import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
 import type { Handlers } from './router.ts';
 
@@ -25,11 +24,14 @@ export interface CanaryApiDeps {
   pollMs?: number;
 }
 
+/** Kayenta's ExecutionStatus values, as the list filter accepts them (lower case). */
+const EXECUTION_STATUSES = ['not_started', 'running', 'paused', 'suspended', 'succeeded', 'failed_continue', 'terminal', 'canceled', 'redirect', 'stopped', 'skipped', 'buffered'];
+
 const first = (req: ApiRequest, name: string) => req.query[name]?.[0] || undefined;
 
 function accountParams(req: ApiRequest) {
   return {
-    metricsAccountName: first(req, 'metricsAccountName'),
+    metricsAccountName: accountNamesParam(req),
     storageAccountName: first(req, 'storageAccountName'),
     configurationAccountName: first(req, 'configurationAccountName'),
     parentPipelineExecutionId: first(req, 'parentPipelineExecutionId'),
@@ -73,6 +75,10 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       if (!Number.isInteger(page) || page < 1) throw new BadRequestError('page: must be a whole number from 1');
       const application = first(req, 'application');
       const statuses = new Set(listParam(req, 'statuses').map((s) => s.toLowerCase()));
+      const unknown = [...statuses].filter((s) => !EXECUTION_STATUSES.includes(s));
+      if (unknown.length > 0) {
+        throw new BadRequestError(`statuses: unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; use ${EXECUTION_STATUSES.join(', ')}`);
+      }
       const records = (await deps.executions.list())
         .filter((r) => !application || r.application === application)
         .filter((r) => statuses.size === 0 || statuses.has(r.status))
@@ -99,23 +105,15 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     judgement: async (req) => {
       const received = deps.now();
       const body = readJsonBody(req, judgementBodySchema);
-      let config: CanaryConfig;
-      let canaryConfigId = 'ad-hoc';
-      if (body.canaryConfig) config = body.canaryConfig;
-      else if (body.canaryConfigId) config = await deps.configs.get((canaryConfigId = body.canaryConfigId));
-      else {
-        const match = (await deps.configs.list([body.application])).find((c) => c.name === body.canaryConfigName);
-        if (!match) throw new NotFoundError(`No canary config named '${body.canaryConfigName}' in application '${body.application}'.`);
-        config = await deps.configs.get((canaryConfigId = match.id));
-      }
+      const { config, id: canaryConfigId } = await deps.configs.find(body);
       // Scopes without a window judge the last lookbackSeconds (else the default window).
       const scopes = body.lookbackSeconds ? resolveWindows(body.scopes, received, body.lookbackSeconds * 1000) : body.scopes;
       const executionId = await start({
         config,
         canaryConfigId,
         application: body.application,
-        executionRequest: { scopes, thresholds: body.thresholds },
-        metricsAccountName: body.metricsAccountName,
+        executionRequest: { scopes, thresholds: body.thresholds, strict: body.strict },
+        metricsAccountName: accountNamesParam(req, body.metricsAccountName),
         idempotencyKey: req.headers['idempotency-key'] || undefined,
       });
       const until = received + body.timeoutSeconds * 1000;
@@ -138,7 +136,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       const result = await deps.executions.result(executionId);
       return json(200, {
         judgement: {
-          phase: argoPhase(score, body.thresholds),
+          phase: record.classification === 'Inconclusive' ? 'Inconclusive' : argoPhase(score, body.thresholds),
           complete: true,
           score,
           classification: record.classification,

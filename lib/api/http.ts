@@ -46,6 +46,15 @@ export function listParam(req: ApiRequest, name: string): string[] {
   return (req.query[name] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 }
 
+/**
+ * `metricsAccountName` from the query (repeated or comma-separated) and, for routes that take
+ * it in the body too, from there (a string or a list): one comma-separated string, or undefined.
+ */
+export function accountNamesParam(req: ApiRequest, fromBody?: string | string[]): string | undefined {
+  const names = [...listParam(req, 'metricsAccountName'), ...[fromBody ?? []].flat().flatMap((v) => v.split(','))].map((v) => v.trim()).filter((v) => v !== '');
+  return names.length > 0 ? names.join(',') : undefined;
+}
+
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** The request body as JSON, validated by `schema`: 413, 415 or 400 otherwise. */

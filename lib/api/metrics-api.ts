@@ -12,7 +12,7 @@ import type { MetricAccounts } from '../metrics/sources.ts';
 import type { CanaryScope } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 import type { MetricSetListStore } from '../store/metric-set-lists.ts';
-import { json, listParam, readJsonBody, type ApiRequest } from './http.ts';
+import { accountNamesParam, json, listParam, readJsonBody, type ApiRequest } from './http.ts';
 import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
 import type { Handlers } from './router.ts';
 
@@ -69,6 +69,7 @@ function fetchError(err: unknown): never {
 
 export function metricsHandlers(deps: MetricsApiDeps): Handlers {
   const run = async (metric: CanaryMetricConfig, accountName: string | undefined, scope: CanaryScope, dryRun: boolean) => {
+    deps.accounts.check(accountName, [metric.query!.type]);
     const { source } = deps.accounts.resolve(accountName, metric.query!.type);
     const req = { metric, scope };
     try {
@@ -106,8 +107,8 @@ export function metricsHandlers(deps: MetricsApiDeps): Handlers {
 
     preview: async (req) => {
       const body = readJsonBody(req, previewBodySchema);
-      const config = body.canaryConfig ?? (await deps.configs.get(body.canaryConfigId!));
-      const metricsAccountName = req.query.metricsAccountName?.[0] || undefined;
+      const { config } = await deps.configs.find(body);
+      const metricsAccountName = accountNamesParam(req, body.metricsAccountName);
       return json(200, await previewConfig(config, body.executionRequest.scopes, deps.accounts, { metricsAccountName, fetch: body.fetch }));
     },
   };

@@ -1,7 +1,8 @@
 // Request bodies of the metric routes.
 import { z } from 'zod';
-import { canaryConfigSchema, cloudWatchQuerySchema } from '../config/canary-config.ts';
-import { scopesSchema } from '../config/execution-request.ts';
+import { cloudWatchQuerySchema } from '../config/canary-config.ts';
+import { accountNamesSchema, scopesSchema } from '../config/execution-request.ts';
+import { checkConfigRef, configRefShape } from './canary-schemas.ts';
 
 export const cloudWatchFetchBodySchema = z.looseObject({
   metricDataQueries: cloudWatchQuerySchema.shape.metricDataQueries,
@@ -11,13 +12,10 @@ export const cloudWatchFetchBodySchema = z.looseObject({
 
 export const previewBodySchema = z
   .looseObject({
-    canaryConfig: canaryConfigSchema.optional(),
-    canaryConfigId: z.string().optional(),
+    ...configRefShape,
     executionRequest: z.looseObject({ scopes: scopesSchema }),
+    metricsAccountName: accountNamesSchema.optional(),
     /** false: render the queries only. */
     fetch: z.boolean().default(true),
   })
-  .refine((b) => (b.canaryConfig === undefined) !== (b.canaryConfigId === undefined), {
-    error: 'give exactly one of canaryConfig or canaryConfigId',
-    path: ['canaryConfig'],
-  });
+  .superRefine(checkConfigRef);

@@ -58,7 +58,7 @@ export function createApp(handlers: Handlers, log: (message: string) => void = (
       return await handlers[hit.route.id]!(req, hit.params);
     } catch (err) {
       if (err instanceof ValidationError) return errorBody(400, err.message, err.issues);
-      if (err instanceof ClientError) return errorBody(err.status, err.message);
+      if (err instanceof ClientError) return errorBody(err.status, err.message, err.issues);
       log(`${req.method} ${req.path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       return errorBody(500, 'Internal error; the service log has the details.');
     }

@@ -16,6 +16,8 @@ export const configSummarySchema = z.object({
   applications: z.array(z.string()),
 });
 
+const configWrittenSchema = z.object({ canaryConfigId: z.string(), warnings: z.array(z.string()).optional() });
+
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
@@ -27,6 +29,9 @@ export interface RouteSpec {
   /** Client error statuses the route can answer. */
   errors: number[];
 }
+
+const accountsParam =
+  'The metrics accounts: one name, or one per query type (repeat the parameter or separate names with commas); a query type without a named account uses the first configured account of that type.';
 
 const ignoredAccount = 'Accepted for Kayenta compatibility and ignored: canaria has one configuration store.';
 
@@ -48,7 +53,7 @@ export const ROUTES = {
     summary: 'Store a new canary config',
     query: { configurationAccountName: ignoredAccount },
     body: canaryConfigSchema,
-    response: { status: 200, description: 'The id of the stored config', schema: z.object({ canaryConfigId: z.string() }) },
+    response: { status: 200, description: 'The id of the stored config, and warnings when a metric looks wrong (its query uses no scope)', schema: configWrittenSchema },
     errors: [400, 413, 415],
   },
   getCanaryConfig: {
@@ -65,7 +70,7 @@ export const ROUTES = {
     summary: 'Replace a stored canary config',
     query: { configurationAccountName: ignoredAccount },
     body: canaryConfigSchema,
-    response: { status: 200, description: 'The id of the replaced config', schema: z.object({ canaryConfigId: z.string() }) },
+    response: { status: 200, description: 'The id of the replaced config, and warnings as for POST', schema: configWrittenSchema },
     errors: [400, 413, 415],
   },
   deleteCanaryConfig: {
@@ -131,7 +136,7 @@ export const ROUTES = {
     method: 'POST',
     path: '/v1/preview',
     summary: 'Render (and by default fetch) every query of a canary config for given scopes, with point counts and pairing problems',
-    query: { metricsAccountName: 'The metrics account (default: the first of each query type).' },
+    query: { metricsAccountName: accountsParam },
     body: previewBodySchema,
     response: { status: 200, description: 'Per metric and side: the query, the series and their point counts, the pairs, and problems' },
     errors: [400, 404, 413, 415],
@@ -142,7 +147,7 @@ export const ROUTES = {
     summary: "Start a canary analysis of a stored config (Argo's kayenta provider calls this)",
     query: {
       application: "The application (default: the config's first).",
-      metricsAccountName: 'The metrics account (default: the first of each query type).',
+      metricsAccountName: accountsParam,
       configurationAccountName: ignoredAccount,
       storageAccountName: ignoredAccount,
       parentPipelineExecutionId: 'Echoed in the status.',
@@ -158,7 +163,7 @@ export const ROUTES = {
     summary: 'Start a canary analysis of a config given in the body',
     query: {
       application: 'The application (default: ad-hoc).',
-      metricsAccountName: 'The metrics account (default: the first of each query type).',
+      metricsAccountName: accountsParam,
       storageAccountName: ignoredAccount,
       parentPipelineExecutionId: 'Echoed in the status.',
       idempotencyKey: 'As for POST /canary/{canaryConfigId}.',
@@ -175,7 +180,7 @@ export const ROUTES = {
       application: 'Only this application.',
       limit: 'Page size (default 20, at most 100).',
       page: 'Page number from 1.',
-      statuses: 'Comma-separated statuses, e.g. running,terminal.',
+      statuses: 'Comma-separated statuses, e.g. running,terminal (Kayenta\'s ExecutionStatus names; others are a 400).',
       storageAccountName: ignoredAccount,
     },
     response: { status: 200, description: 'CanaryExecutionStatusResponse[]' },

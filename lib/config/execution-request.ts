@@ -37,10 +37,15 @@ export const thresholdsSchema = z.looseObject(
   { error: 'Execution request must contain thresholds' },
 ).refine((t) => t.pass >= t.marginal, { error: 'pass must be greater than or equal to marginal', path: ['pass'] });
 
+/** Metrics accounts: one name, several separated by commas (one per query type), or a list. */
+export const accountNamesSchema = z.union([z.string(), z.array(z.string())], { error: 'must be an account name, names separated by commas, or a list of names' });
+
 /** Kayenta's CanaryExecutionRequest. */
 export const executionRequestSchema = z.looseObject({
   scopes: scopesSchema,
   thresholds: thresholdsSchema,
+  /** canaria: metrics without data, or with fewer than 50 points on a side, make the verdict Inconclusive. */
+  strict: z.boolean().optional(),
   metadata: z.array(z.looseObject({ name: z.string(), value: z.string(), hidden: z.boolean().optional() })).optional(),
   siteLocal: z.record(z.string(), z.unknown()).optional(),
 });

@@ -65,7 +65,7 @@ function compose(q: PrometheusQuery, templates: Record<string, string> | undefin
   // Kayenta's buildQuery, step by step (§1.4).
   const cf = customFilter(q, templates, v.bindings);
   if (cf && cf.startsWith('PromQL:')) return cf.substring(7);
-  if (!q.metricName) throw new BadRequestError('Metric Name is required when query type is Default.');
+  if (!q.metricName) throw new BadRequestError('Metric Name is required when query type is Default. (query.metricName: is required unless query.customInlineTemplate is a full "PromQL:" query)');
   const filters = [...(q.labelBindings ?? [])];
   if (!cf) {
     if (v.resourceType === 'gce_instance') {
@@ -82,7 +82,9 @@ function compose(q: PrometheusQuery, templates: Record<string, string> | undefin
         `There is no explicit support for resourceType '${v.resourceType}'. You may build whatever query makes sense for your environment via label bindings and custom filter templates.`,
       );
     } else {
-      throw new BadRequestError('Either a resource type or a custom filter is required.');
+      throw new BadRequestError(
+        'Either a resource type or a custom filter is required. (query.metricName alone does not say which series are the control\'s and which the experiment\'s: set query.customInlineTemplate, e.g. "PromQL:avg(my_metric{${scope}})", query.customFilterTemplate, or query.resourceType: aws_ec2_instance or gce_instance)',
+      );
     }
   } else {
     filters.unshift(...javaSplitComma(cf));

@@ -31,24 +31,58 @@ export class MetricAccounts {
     this.options = options;
   }
 
-  /**
-   * The account a request names, or else the first account of the query's type (Kayenta
-   * takes the first account of the needed type when none is named).
-   */
-  resolve(name: string | undefined, queryType: string): { account: Account; source: MetricSource } {
-    let account: Account | undefined;
-    if (name) {
-      account = this.accounts.find((a) => a.name === name);
-      if (!account) throw new BadRequestError(`Unable to resolve account ${name}.`);
-      if (account.type !== queryType) {
-        throw new BadRequestError(`Account ${name} is a ${account.type} account; it cannot run a ${queryType} query.`);
+  /** "prom (prometheus), cw (cloudwatch)" for messages; "none" without accounts. */
+  describe(): string {
+    if (this.accounts.length === 0) return 'none (give the service an accounts file: canaria serve --accounts FILE)';
+    return this.accounts.map((a) => `${a.name} (${a.type})`).join(', ');
+  }
+
+  /** The accounts a request names, each configured; at most one per query type. */
+  private named(names: string | undefined): Account[] {
+    const named = splitAccountNames(names).map((name) => {
+      const account = this.accounts.find((a) => a.name === name);
+      if (!account) throw new BadRequestError(`Unable to resolve account ${name}. Configured accounts: ${this.describe()}.`);
+      return account;
+    });
+    for (const a of named) {
+      const same = named.filter((b) => b.type === a.type && b.name !== a.name);
+      if (same.length > 0) {
+        throw new BadRequestError(`metricsAccountName names more than one ${a.type} account (${[a, ...same].map((b) => b.name).join(', ')}); name at most one per type.`);
       }
-    } else {
-      account = this.accounts.find((a) => a.type === queryType);
-      if (!account) throw new BadRequestError(`No ${queryType} metrics account is configured.`);
     }
+    return named;
+  }
+
+  /**
+   * Checks the names a request gives against the query types it runs: every name configured,
+   * at most one per type, and none of a type no query needs (Kayenta's one-account-per-run
+   * error when a single name cannot run the config's queries).
+   */
+  check(names: string | undefined, queryTypes: Iterable<string>): void {
+    const types = new Set(queryTypes);
+    for (const a of this.named(names)) {
+      if (!types.has(a.type)) {
+        throw new BadRequestError(`Account ${a.name} is a ${a.type} account; it cannot run a ${[...types].join(' or ')} query.`);
+      }
+    }
+    for (const type of types) this.resolve(names, type);
+  }
+
+  /**
+   * The account for a query: the one of its type among those the request names (one name,
+   * or several separated by commas: one per type), else the first configured account of that
+   * type, as Kayenta takes the first account of the needed type when none is named.
+   */
+  resolve(names: string | undefined, queryType: string): { account: Account; source: MetricSource } {
+    const account = this.named(names).find((a) => a.type === queryType) ?? this.accounts.find((a) => a.type === queryType);
+    if (!account) throw new BadRequestError(`No ${queryType} metrics account is configured. Configured accounts: ${this.describe()}.`);
     let source = this.sources.get(account.name);
     if (!source) this.sources.set(account.name, (source = createMetricSource(account, this.options)));
     return { account, source };
   }
+}
+
+/** Account names as a request gives them: one, or several separated by commas. */
+export function splitAccountNames(names: string | undefined): string[] {
+  return (names ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
 }

@@ -82,3 +82,10 @@ export function scopeBindings(
   for (const [k, v] of Object.entries(scope.extendedScopeParams ?? {})) b.set(k, v);
   return b;
 }
+
+/** The variables a template refers to (`${name}` and `${name:-default}`; `$${x}` is a literal). */
+export function templateVariables(template: string): string[] {
+  const names = new Set<string>();
+  for (const m of unescapeTemplate(template).matchAll(/(\$?)\$\{([^}:]*)(?::-[^}]*)?\}/g)) if (!m[1]) names.add(m[2]);
+  return [...names];
+}

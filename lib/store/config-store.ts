@@ -15,6 +15,14 @@ export interface ConfigSummary {
   applications: string[];
 }
 
+/** One of: the config itself, its id, or its name (within an application). */
+export interface ConfigRef {
+  canaryConfig?: CanaryConfig;
+  canaryConfigId?: string;
+  canaryConfigName?: string;
+  application?: string;
+}
+
 const SUMMARY_PK = 'canaryConfig';
 const NAME_PK = 'canaryConfigName';
 const objectKey = (id: string) => `canary_config/${id}.json`;
@@ -75,6 +83,20 @@ export class ConfigStore {
     const config = await this.objects.getJson<CanaryConfig>(objectKey(id));
     if (!config) throw new NotFoundError(`Canary config '${id}' was not found.`);
     return config;
+  }
+
+  /**
+   * The config a request means: given inline, by id, or by name within an application (the
+   * first match, as Argo Rollouts looks one up). Inline configs have the id 'ad-hoc'.
+   */
+  async find(ref: ConfigRef): Promise<{ config: CanaryConfig; id: string }> {
+    if (ref.canaryConfig) return { config: ref.canaryConfig, id: 'ad-hoc' };
+    if (ref.canaryConfigId) return { config: await this.get(ref.canaryConfigId), id: ref.canaryConfigId };
+    const match = (await this.list(ref.application ? [ref.application] : [])).find((c) => c.name === ref.canaryConfigName);
+    if (!match) {
+      throw new NotFoundError(`No canary config named '${ref.canaryConfigName}'${ref.application ? ` in application '${ref.application}'` : ''}.`);
+    }
+    return { config: await this.get(match.id), id: match.id };
   }
 
   async delete(id: string): Promise<void> {

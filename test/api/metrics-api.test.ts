@@ -68,7 +68,7 @@ describeWithPrometheus('metric routes', () => {
       ['no step', { metricSetName: 'x', metricName: 'm', dryRun: 'true' }, 400, 'step: is required'],
       ['a step that is not a number', { metricSetName: 'x', metricName: 'm', step: '1m', dryRun: 'true' }, 400, 'step: must be a whole number of seconds above 0'],
       ['no start for a real fetch', { metricSetName: 'x', metricName: 'm', step: '60', customFilter: 'PromQL:up' }, 400, 'Start time is required.'],
-      ['an unknown account', { metricsAccountName: 'nope', metricSetName: 'x', metricName: 'm', step: '60', dryRun: 'true' }, 400, 'Unable to resolve account nope.'],
+      ['an unknown account', { metricsAccountName: 'nope', metricSetName: 'x', metricName: 'm', step: '60', dryRun: 'true' }, 400, 'Unable to resolve account nope. Configured accounts: prom (prometheus), cw (cloudwatch), prom-down (prometheus).'],
       ['a CloudWatch account', { metricsAccountName: 'cw', metricSetName: 'x', metricName: 'm', step: '60', dryRun: 'true' }, 400, 'Account cw is a cloudwatch account; it cannot run a prometheus query.'],
       ['an unknown template variable', { metricSetName: 'x', metricName: 'm', step: '60', dryRun: 'true', customFilter: 'PromQL:up{${nope}}' }, 400, /^Problem evaluating custom filter template: PromQL:up\{\$\{nope\}\}/],
       ['an injecting scope', { metricSetName: 'x', metricName: 'm', step: '60', dryRun: 'true', customFilter: seedFilter, scope: 'version="canary"}[5m])) or vector(1) #' }, 400, /^scope: the value may only add label matchers/],
@@ -176,7 +176,7 @@ describeWithPrometheus('metric routes', () => {
     it('refuses a request without exactly one config', async () => {
       const r = await svc.call('POST', '/v1/preview', { body: { executionRequest: { scopes: seedScopes } } });
       expect(r.status).toBe(400);
-      expect(r.json.message).toBe('canaryConfig: give exactly one of canaryConfig or canaryConfigId');
+      expect(r.json.message).toBe('canaryConfigName: give exactly one of canaryConfigName (with application), canaryConfigId or canaryConfig');
     });
   });
 });

@@ -60,7 +60,7 @@ describeWithPrometheus('canary executions end to end', () => {
     expect(r.json).toMatchObject({ complete: true, status: 'succeeded', application: 'shop', metricsAccountName: 'prom' });
     const judge = r.json.result.judgeResult;
     expect(judge.results[0]).toMatchObject({ name: 'latency', classification: 'High' });
-    expect(judge.score).toEqual({ score: 0, classification: 'Fail', classificationReason: '' });
+    expect(judge.score).toEqual({ score: 0, classification: 'Fail', classificationReason: 'not passing: latency (High)' });
     expect(r.json.result.canaryDuration).toBe('PT2H');
     expect(r.json.stageStatus).toEqual({ setupContext: 'succeeded', fetchControl0: 'succeeded', fetchExperiment0: 'succeeded', mixMetrics: 'succeeded', judge: 'succeeded' });
   });
@@ -82,7 +82,8 @@ describeWithPrometheus('canary executions end to end', () => {
     const r = await run(config('missing', [metric('gone', MISSING_METRIC)]));
     const judge = r.json.result.judgeResult;
     expect(judge.results[0]).toMatchObject({ classification: 'Nodata', classificationReason: 'Missing data for gone' });
-    expect(judge.score).toEqual({ score: 0, classification: 'Fail', classificationReason: 'Canary Failed: 50% or more metrics returned NODATA' });
+    expect(judge.score).toEqual({ score: 0, classification: 'Fail', classificationReason: 'Canary Failed: 50% or more metrics returned NODATA; 1 of 1 metrics had no data: gone' });
+    expect(judge.dataGaps).toEqual([{ metric: 'gone', control: 0, experiment: 0 }]);
     const pairs = await svc.call('GET', `/metricSetPairList/${r.json.metricSetPairListId}`);
     expect(pairs.json[0].values.control.every((v: unknown) => v === 'NaN')).toBe(true);
   });

@@ -1,10 +1,24 @@
 // Bounded retries with exponential backoff and full jitter, for transient metric-store failures.
 
+/** What a retry hook hears before each wait: the try that comes next and why. */
+export interface RetryInfo {
+  /** The try about to be made after the wait: 2 for the first retry, up to `of`. */
+  attempt: number;
+  /** Tries in all (the policy's `attempts`). */
+  of: number;
+  /** Why the previous try failed. */
+  error: unknown;
+  /** How long it waits before that try. */
+  delayMs: number;
+}
+
 export interface RetryPolicy {
   /** Tries in all, the first included. */
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Called before each wait (progress reports); must not throw. */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4000 };
@@ -29,7 +43,15 @@ export async function withRetries<T>(
     } catch (err) {
       if (attempt >= policy.attempts || !isRetryable(err) || signal?.aborted) throw err;
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.random() * cap, signal);
+      const delayMs = Math.random() * cap;
+      if (policy.onRetry) {
+        try {
+          policy.onRetry({ attempt: attempt + 1, of: policy.attempts, error: err, delayMs });
+        } catch {
+          // a report that fails must not change the fetch
+        }
+      }
+      await sleep(delayMs, signal);
     }
   }
 }

@@ -1,16 +1,46 @@
-// Reading CLI inputs; every failure becomes a one-line UsageError.
+// Reading CLI inputs; every failure becomes a UsageError (exit 2, its lines on stderr).
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ValidationError } from '../config/validation.ts';
 
-/** Bad usage or bad input: exit code 2 and one line on stderr. */
-export class UsageError extends Error {}
+/** At most this many problems are listed; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 20;
 
-export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+/**
+ * Bad usage or bad input: exit code 2. The message is one line; `lines`, when given, are the
+ * lines to print instead (one problem each), each prefixed with the command's name.
+ */
+export class UsageError extends Error {
+  readonly lines: readonly string[];
+  constructor(message: string, lines?: readonly string[]) {
+    super(message);
+    this.lines = lines && lines.length > 0 ? lines : [message];
+  }
+}
+
+/** Every problem of a failed validation, one per line: at most MAX_LISTED_PROBLEMS, then "… and K more". */
+export function usageErrorOf(err: ValidationError): UsageError {
+  const issues = err.issues.length > 0 ? err.issues : [err.message];
+  const listed = issues.slice(0, MAX_LISTED_PROBLEMS);
+  const rest = issues.length - listed.length;
+  if (rest > 0) listed.push(`… and ${rest} more problem${rest === 1 ? '' : 's'}`);
+  return new UsageError(issues[0], listed);
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parseOptions<T extends Options>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: false, strict: true }).values;
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
+}
+
+/** The values of the named options in the order they were given (for aliases of one option). */
+export function valuesInOrder(args: string[], options: Options, names: readonly string[]): string[] {
+  const { tokens } = parseArgs({ args, options, allowPositionals: false, strict: true, tokens: true });
+  return tokens.flatMap((t) => (t.kind === 'option' && names.includes(t.name) && typeof t.value === 'string' ? [t.value] : []));
 }
 
 async function readStdin(): Promise<string> {

@@ -2,7 +2,7 @@
 import { judgeRequestSchema } from '../config/judge-request.ts';
 import { parseWith, ValidationError } from '../config/validation.ts';
 import { judge, serializeJudgeResult } from '../judge/judge.ts';
-import { parseOptions, readJsonInput, UsageError } from './io.ts';
+import { MAX_LISTED_PROBLEMS, parseOptions, readJsonInput, UsageError, usageErrorOf } from './io.ts';
 
 export const JUDGE_HELP = `Usage: canaria judge --input FILE|- [--pretty]
 
@@ -22,9 +22,10 @@ Options:
       --pretty       indent the output
   -h, --help         show this help
 
-Exit status: 0 on success; 2 when the input is unreadable, not JSON or invalid (one line on
-stderr names the field, e.g. "metricSetPairList[0].values.control[3]: ..."); 1 on an
-internal error.
+Exit status: 0 on success; 2 when the input is unreadable, not JSON or invalid: stderr then
+lists every problem, one line each naming the field, e.g.
+  canaria judge: metricSetPairList[0].values.control[3]: must be a number, "NaN" or null
+(at most ${MAX_LISTED_PROBLEMS}, then "… and K more problems"); 1 on an internal error.
 `;
 
 export async function judgeCommand(args: string[]): Promise<void> {
@@ -38,10 +39,7 @@ export async function judgeCommand(args: string[]): Promise<void> {
   try {
     request = parseWith(judgeRequestSchema, body);
   } catch (err) {
-    if (err instanceof ValidationError) {
-      const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problem${err.issues.length > 2 ? 's' : ''})` : '';
-      throw new UsageError(`${err.issues[0]}${more}`);
-    }
+    if (err instanceof ValidationError) throw usageErrorOf(err);
     throw err;
   }
   const result = judge(request.canaryConfig, request.metricSetPairList, request.scoreThresholds);

@@ -60,6 +60,7 @@ describe('canaria judge', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--input FILE|-');
     expect(r.stdout).toContain('scoreThresholds');
+    expect(r.stdout).toContain('lists every problem');
     expect(canaria(['--help']).stdout).toContain('judge');
   });
 
@@ -94,6 +95,43 @@ describe('canaria judge', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   }
+
+  it('lists every problem, one line each, and still exits 2', () => {
+    const body = withChange((b) => {
+      b.metricSetPairList[1].values.control[3] = '7';
+      delete b.metricSetPairList[0].values.experiment;
+      b.scoreThresholds.pass = '75';
+      b.canaryConfig.metrics[0].analysisConfigurations.canary.direction = 'up';
+    });
+    const r = canaria(['judge', '-i', '-'], body);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines.every((l) => l.startsWith('canaria judge: '))).toBe(true);
+    for (const problem of [
+      'canaryConfig.metrics[0].analysisConfigurations.canary.direction: must be one of "increase", "decrease", "either"',
+      'metricSetPairList[0].values.experiment: is required',
+      'metricSetPairList[1].values.control[3]: must be a number, "NaN" or null',
+      'scoreThresholds.pass: must be a number',
+    ]) {
+      expect(lines).toContain(`canaria judge: ${problem}`);
+    }
+    expect(r.stderr).not.toContain('more problem');
+  });
+
+  it('lists at most 20 problems, then counts the rest', () => {
+    const body = withChange((b) => {
+      b.metricSetPairList[0].values.control = Array.from({ length: 25 }, () => 'x');
+    });
+    const r = canaria(['judge', '-i', '-'], body);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toBe('canaria judge: metricSetPairList[0].values.control[0]: must be a number, "NaN" or null');
+    expect(lines[19]).toBe('canaria judge: metricSetPairList[0].values.control[19]: must be a number, "NaN" or null');
+    expect(lines[20]).toBe('canaria judge: … and 5 more problems');
+  });
 
   it('accepts a file path with spaces', () => {
     const dir = mkdtempSync(join(tmpdir(), 'canaria judge '));

@@ -1,27 +1,47 @@
 // `canaria <command>`: dispatch and the shared exit-code convention
-// (0 success, 1 internal failure, 2 bad usage or bad input).
-import { analyzeCommand, ANALYZE_HELP } from './analyze-command.ts';
-import { judgeCommand, JUDGE_HELP } from './judge-command.ts';
+// (0 success, 1 internal failure, 2 bad usage or bad input; `analyze` adds its verdicts).
+import { readFileSync } from 'node:fs';
 import { UsageError } from './io.ts';
-import { serveCommand, SERVE_HELP } from './serve-command.ts';
 
 const HELP = `Usage: canaria <command> [options]
+       canaria --version
 
 Commands:
   judge     Judge a Kayenta RemoteJudge body and print the CanaryJudgeResult
   serve     Run the HTTP API locally on embedded storage (npm start)
   analyze   Run one canary analysis without a server and print the verdict
+            (exit status by verdict: see "canaria analyze --help")
+
+Options:
+  -V, --version  print "canaria <version>" and exit
+  -h, --help     show this help
 
 Run "canaria <command> --help" for a command's options.
 `;
 
+/** canaria's version, as package.json gives it. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 /** A command resolves with its exit status (0 when it returns nothing). */
 type Command = { run: (args: string[]) => Promise<number | void>; help: string };
 
-const COMMANDS: Record<string, Command> = {
-  judge: { run: judgeCommand, help: JUDGE_HELP },
-  serve: { run: serveCommand, help: SERVE_HELP },
-  analyze: { run: analyzeCommand, help: ANALYZE_HELP },
+// Loaded on demand: --version and --help answer at once, and a command loads only its own code.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  judge: async () => {
+    const m = await import('./judge-command.ts');
+    return { run: m.judgeCommand, help: m.JUDGE_HELP };
+  },
+  serve: async () => {
+    const m = await import('./serve-command.ts');
+    return { run: m.serveCommand, help: m.SERVE_HELP };
+  },
+  analyze: async () => {
+    const m = await import('./analyze-command.ts');
+    return { run: m.analyzeCommand, help: m.ANALYZE_HELP };
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,11 +50,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`canaria ${version()}\n`);
+    return 0;
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     process.stderr.write(`canaria: unknown command "${name}" (try "canaria --help")\n`);
     return 2;
   }
+  const command = await load();
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(command.help);
     return 0;
@@ -43,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     return (await command.run(args)) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`canaria ${name}: ${err.message}\n`);
+      for (const line of err.lines) process.stderr.write(`canaria ${name}: ${line}\n`);
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);

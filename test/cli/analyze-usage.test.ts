@@ -18,7 +18,8 @@ const STEP = 60;
 
 /**
  * A Prometheus query_range endpoint that answers 503 to the first `failures` requests of each
- * query, then the same 61 points for every query (so the verdict is Pass).
+ * query, then the same 61 points for every query (so the verdict is Pass), and no data for a
+ * query that names `missing`.
  */
 class FlakyPrometheus {
   failures = 0;
@@ -39,6 +40,10 @@ class FlakyPrometheus {
         return;
       }
       const seconds = (t: string | null) => (/^\d+(\.\d+)?$/.test(t ?? '') ? Number(t) : Date.parse(t ?? '') / 1000);
+      if (query.includes('missing')) {
+        res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+        return;
+      }
       const start = seconds(url.searchParams.get('start'));
       const end = seconds(url.searchParams.get('end'));
       const values: Array<[number, string]> = [];
@@ -86,6 +91,7 @@ describe('canaria analyze: usage and what it shows', () => {
     const config = (metrics: unknown[]) => JSON.stringify({ name: 'cli', metrics, classifier: { groupWeights: { g: 100 } } });
     writeFileSync(file('prometheus.json'), config([promMetric('latency')]));
     writeFileSync(file('cloudwatch.json'), config([cwMetric('Latency')]));
+    writeFileSync(file('gap.json'), config([promMetric('latency'), promMetric('errors'), promMetric('missing')]));
     writeFileSync(file('mixed.json'), config([promMetric('latency'), cwMetric('Latency')]));
     writeFileSync(file('request.json'), JSON.stringify({
       scopes: { default: { controlScope: { scope: 'version="baseline"', start: iso(START), end: iso(END), step: STEP }, experimentScope: { scope: 'version="canary"', start: iso(START), end: iso(END), step: STEP } } },
@@ -185,6 +191,18 @@ describe('canaria analyze: usage and what it shows', () => {
     const r = await analyze('prometheus.json', ...scopes, '--strict', '--status');
     expect(r.code, r.stderr).toBe(ANALYZE_EXIT_CODES.Pass);
     expect(JSON.parse(r.stdout).canaryExecutionRequest.strict).toBe(true);
+  });
+
+  it('--strict: missing data turns a Pass into Inconclusive, exit 5', async () => {
+    const lenient = await analyze('gap.json', ...scopes);
+    expect(JSON.parse(lenient.stdout).score.classification).toBe('Pass');
+    expect(lenient.code, lenient.stderr).toBe(ANALYZE_EXIT_CODES.Pass);
+    const strict = await analyze('gap.json', ...scopes, '--strict', '--output', 'text');
+    expect(strict.code, strict.stderr).toBe(ANALYZE_EXIT_CODES.Inconclusive);
+    const lines = strict.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Inconclusive: score [\d.]+ \(pass 95, marginal 75\)$/);
+    expect(lines[1]).toMatch(/missing/);
+    expect(lines[lines.indexOf('metrics (3):') + 1]).toMatch(/^ {2}missing +Nodata +/);
   });
 
   it('--strict sets strict on the request of --request FILE; scope options are then ignored, with a warning', async () => {

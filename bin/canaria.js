@@ -3,4 +3,9 @@
 // TypeScript sources directly.
 import { main } from '../lib/cli/main.ts';
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// The command is done: once its output is written, nothing it left behind (a fetch of a failed
+// analysis still waiting to retry, an idle socket) may hold the exit back.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((done) => stream.write('', done))));
+process.exit(code);

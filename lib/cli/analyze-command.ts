@@ -159,8 +159,12 @@ export function fetchOneTries(definition: Record<string, unknown> = loadDefiniti
 
 const TYPE_NAMES: Record<string, string> = { prometheus: 'Prometheus', cloudwatch: 'CloudWatch' };
 
-/** Which account and metric a fetch is for, so a retry report can name them. */
-const fetching = new AsyncLocalStorage<{ account: Account; metric: string }>();
+/**
+ * Which account, metric and side a fetch is for, so a retry report can name them: the side is
+ * entered as the FetchOne task starts (onTask runs in the same synchronous call as the task),
+ * the account and metric as its source fetches.
+ */
+const fetching = new AsyncLocalStorage<{ account?: Account; metric?: string; side?: string }>();
 
 /** MetricAccounts whose sources' fetches run inside `fetching`. */
 class ReportingAccounts extends MetricAccounts {
@@ -171,7 +175,7 @@ class ReportingAccounts extends MetricAccounts {
       ...resolved,
       source: {
         render: (req) => source.render(req),
-        fetch: (req, signal) => fetching.run({ account, metric: req.metric.name }, () => source.fetch(req, signal)),
+        fetch: (req, signal) => fetching.run({ ...fetching.getStore(), account, metric: req.metric.name }, () => source.fetch(req, signal)),
       },
     };
   }
@@ -213,10 +217,14 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   let executionRequest;
   let accounts: MetricAccounts;
   const progress = (line: string) => process.stderr.write(`canaria analyze: ${line}\n`);
+  // Fetches still retrying once the analysis has ended (another fetch failed it) stay quiet.
+  let running = true;
   const onRetry = ({ attempt, of, error, delayMs }: RetryInfo) => {
-    const at = fetching.getStore();
-    const who = at ? `${TYPE_NAMES[at.account.type] ?? at.account.type} account '${at.account.name}' failed for '${at.metric}'` : 'a metric fetch failed';
-    progress(`${who} (${oneLine(error)}); retry ${attempt} of ${of} in ${(delayMs / 1000).toFixed(1)} s`);
+    if (!running) return;
+    const { account, metric, side } = fetching.getStore() ?? {};
+    const who = account ? `${TYPE_NAMES[account.type] ?? account.type} account '${account.name}'` : 'a metric fetch';
+    const what = metric ? ` for ${side ? `${side} data of ` : ''}'${metric}'` : '';
+    progress(`${who} failed${what} (${oneLine(error)}); retry ${attempt} of ${of} in ${(delayMs / 1000).toFixed(1)} s`);
   };
   try {
     config = parseWith(canaryConfigSchema, await readJsonInput(o.config), ['canaryConfig']);
@@ -258,17 +266,21 @@ export async function analyzeCommand(args: string[]): Promise<number> {
     const fetchCalls = new Map<string, number>();
     const machine = new LocalStateMachine(deps, {
       onTask: (state, input) => {
+        if (!running) return;
         if (state === 'FetchOne') {
           const item = input as { metric: number; side: string };
+          const metric = config.metrics[item.metric].name;
+          fetching.enterWith({ metric, side: item.side });
           const n = (fetchCalls.get(`${item.metric}/${item.side}`) ?? 0) + 1;
           fetchCalls.set(`${item.metric}/${item.side}`, n);
-          progress(`fetching ${item.side} data of '${config.metrics[item.metric].name}'${n > 1 ? ` (retry ${n} of ${tries})` : ''}`);
+          progress(`fetching ${item.side} data of '${metric}'${n > 1 ? ` (retry ${n} of ${tries})` : ''}`);
         } else if (state === 'Mix') progress('pairing the series');
         else if (state === 'Judge') progress('judging');
       },
     });
     progress(`${config.metrics.length} metric(s) × control and experiment`);
     await machine.run({ executionId: id }, id).catch(() => undefined);
+    running = false;
     const record = await executions.get(id);
     const result = await executions.result(id);
     if (o.status) process.stdout.write(`${kayentaJson(statusResponse(record, await executions.document(id), result), 2)}\n`);

@@ -82,7 +82,7 @@ describeWithPrometheus('canaria analyze', () => {
     expect(r.code).toBe(ANALYZE_EXIT_CODES.error);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/canaria analyze: terminal in fetch: fetching (control|experiment) data of metric 'latency': Prometheus account 'down' failed/);
-    expect(r.stderr).toMatch(/canaria analyze: Prometheus account 'down' failed for 'latency' \(cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\); retry 2 of 4 in \d+\.\d s/);
+    expect(r.stderr).toMatch(/canaria analyze: Prometheus account 'down' failed for (control|experiment) data of 'latency' \(cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\); retry 2 of 4 in \d+\.\d s/);
   });
 
   it('exits 2 for a request it can refuse up front', async () => {

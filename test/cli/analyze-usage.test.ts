@@ -178,8 +178,10 @@ describe('canaria analyze: usage and what it shows', () => {
     const tries = retrier.MaxAttempts + 1;
     const r = await analyze('prometheus.json', ...scopes);
     expect(r.code, r.stderr).toBe(ANALYZE_EXIT_CODES.Pass);
-    for (const n of [2, 3, 4]) {
-      expect(r.stderr).toMatch(new RegExp(`^canaria analyze: Prometheus account 'flaky' failed for 'latency' \\(HTTP 503: unavailable\\); retry ${n} of 4 in \\d+\\.\\d s$`, 'm'));
+    for (const side of ['control', 'experiment']) {
+      for (const n of [2, 3, 4]) {
+        expect(r.stderr).toMatch(new RegExp(`^canaria analyze: Prometheus account 'flaky' failed for ${side} data of 'latency' \\(HTTP 503: unavailable\\); retry ${n} of 4 in \\d+\\.\\d s$`, 'm'));
+      }
     }
     expect(r.stderr).not.toContain('retry 5 of 4');
     expect(r.stderr).toContain(`canaria analyze: fetching control data of 'latency' (retry 2 of ${tries})`);

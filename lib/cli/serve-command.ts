@@ -4,7 +4,7 @@ import { loadAccountsFile, type Account } from '../config/accounts.ts';
 import { ValidationError } from '../config/validation.ts';
 import { DataDirInUseError } from '../local/emulators.ts';
 import { startLocalService } from '../local/service.ts';
-import { parseOptions, UsageError } from './io.ts';
+import { parseOptions, UsageError, usageErrorOf } from './io.ts';
 
 export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090] [--data-dir .canaria] [--accounts FILE] [--quiet]
 
@@ -49,7 +49,7 @@ export async function serveCommand(args: string[]): Promise<void> {
       accounts = (await loadAccountsFile(opts.accounts)).accounts;
       process.stderr.write(`canaria: ${accounts.length} metric account(s) from ${opts.accounts}\n`);
     } catch (err) {
-      if (err instanceof ValidationError) throw new UsageError(err.message);
+      if (err instanceof ValidationError) throw usageErrorOf(err);
       throw err;
     }
   }

@@ -2,7 +2,7 @@
 import { httpApiHandler } from '../../lib/api/lambda.ts';
 import { metricsHandlers } from '../../lib/api/metrics-api.ts';
 import { createApp } from '../../lib/api/router.ts';
-import { accountsFromEnvironment } from '../../lib/config/accounts.ts';
+import { accountsFromEnvironment, DEPLOY_ACCOUNTS_HINT } from '../../lib/config/accounts.ts';
 import { MetricAccounts } from '../../lib/metrics/sources.ts';
 import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
 import { ConfigStore } from '../../lib/store/config-store.ts';
@@ -12,7 +12,7 @@ const storage = storageFromEnvironment();
 export const handler = httpApiHandler(
   createApp(
     metricsHandlers({
-      accounts: new MetricAccounts(accountsFromEnvironment().accounts),
+      accounts: new MetricAccounts(accountsFromEnvironment().accounts, { howToConfigure: DEPLOY_ACCOUNTS_HINT }),
       configs: new ConfigStore(storage),
       metricSetLists: new MetricSetListStore(storage.objects),
     }),

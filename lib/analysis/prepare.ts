@@ -29,8 +29,6 @@ export const INLINE_BUDGET_BYTES = 128 * 1024;
 /** How far past now a window may end (clocks differ between Argo and canaria). */
 export const FUTURE_TOLERANCE_MS = 60_000;
 
-type Metric = CanaryConfig['metrics'][number];
-
 /** A scope's window as it goes into the comparison of the two sides. */
 const windowOf = (s: CanaryScope) => `${s.start}/${s.end}/${s.step}`;
 
@@ -38,9 +36,9 @@ const windowOf = (s: CanaryScope) => `${s.start}/${s.end}/${s.step}`;
  * Why the two sides of a metric would judge the same data, or undefined: an identical query
  * over an identical window compares a series with itself and always passes.
  */
-export function sameDataProblem(metric: Metric, control: { query: string; scope: CanaryScope }, experiment: { query: string; scope: CanaryScope }): string | undefined {
+export function sameDataProblem(control: { query: string; scope: CanaryScope }, experiment: { query: string; scope: CanaryScope }): string | undefined {
   if (control.query !== experiment.query || windowOf(control.scope) !== windowOf(experiment.scope)) return undefined;
-  return `metric '${metric.name}': control and experiment render the same query over the same window (${control.query}), so the canary would be compared with itself and always pass; use \${scope} in its query and give the two scopes different values`;
+  return `control and experiment render the same query over the same window (${control.query}), so the canary would be compared with itself and always pass; use \${scope} in its query and give the two scopes different values`;
 }
 
 /** Scopes whose window ends in the future: "scopes.default.controlScope.end: …". */
@@ -94,11 +92,18 @@ export function prepareExecution(
         throw err;
       }
     });
-    const problem = sameDataProblem(metric, rendered[0], rendered[1]);
-    if (problem) same.push(problem);
+    const problem = sameDataProblem(rendered[0], rendered[1]);
+    if (problem) same.push(`metric '${metric.name}': ${problem}`);
   });
   if (same.length > 0) throw new BadRequestError(same[0], same);
   return { ...request, scopes };
+}
+
+/** Every string inside a JSON value. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
 }
 
 /**
@@ -109,14 +114,15 @@ export function scopeFreeMetricWarnings(config: CanaryConfig): string[] {
   return config.metrics.flatMap((metric, i) => {
     const q = metric.query;
     if (!q) return [];
-    let text: string | undefined;
+    let texts: string[];
     if (q.type === 'prometheus') {
-      text = q.customInlineTemplate ?? (q.customFilterTemplate ? config.templates?.[q.customFilterTemplate] : undefined);
+      const text = q.customInlineTemplate ?? (q.customFilterTemplate ? config.templates?.[q.customFilterTemplate] : undefined);
       if (text === undefined) return []; // resourceType queries put the scope in themselves
+      texts = [text];
     } else {
-      text = JSON.stringify(q.metricDataQueries ?? []);
+      texts = strings(q); // every string of a CloudWatch query is templated
     }
-    if (templateVariables(text).length > 0) return [];
+    if (texts.some((t) => templateVariables(t).length > 0)) return [];
     return [
       `metrics[${i}].query: metric '${metric.name}' uses no scope variable such as \${scope}, so control and experiment get the same query; an analysis of it is refused unless the two windows differ`,
     ];

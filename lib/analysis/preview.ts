@@ -7,10 +7,8 @@ import { mixAll, MixError } from '../metrics/mixer.ts';
 import { ScopeInjectionError } from '../metrics/prometheus-query.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import { futureWindowProblems, queryTypes, sameDataProblem } from './prepare.ts';
+import { MIN_POINTS } from './verdict.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
-
-/** Below this many points per side, Kayenta's docs (and users' reports) call the result unreliable. */
-export const MIN_POINTS = 50;
 
 type Side = 'control' | 'experiment';
 
@@ -88,8 +86,8 @@ async function previewMetric(
     }),
   );
   if (out.control.query !== undefined && out.experiment.query !== undefined) {
-    const same = sameDataProblem(metric, { query: out.control.query, scope: windowed.control }, { query: out.experiment.query, scope: windowed.experiment });
-    if (same) out.problems.push(same.replace(`metric '${metric.name}': `, ''));
+    const same = sameDataProblem({ query: out.control.query, scope: windowed.control }, { query: out.experiment.query, scope: windowed.experiment });
+    if (same) out.problems.push(same);
   }
   if (!sets.control || !sets.experiment) return out;
   try {
@@ -118,7 +116,7 @@ export async function previewConfig(
   accounts: MetricAccounts,
   options: { metricsAccountName?: string; fetch: boolean },
 ): Promise<Preview> {
-  // What would make a start a 400 for the request as a whole is a 400 here too.
+  // Account problems make a start a 400, and the preview too; the rest is listed under problems.
   accounts.check(options.metricsAccountName, queryTypes(config));
   const now = Date.now();
   const metrics = await Promise.all(config.metrics.map((m) => previewMetric(m, config, scopes, accounts, options, now)));

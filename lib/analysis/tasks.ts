@@ -134,7 +134,7 @@ export async function judgeTask(
   // Stored as Kayenta writes it ("NaN" strings): read back through the judge's input schema.
   const pairs = stored.map((p, i) => parseWith(metricSetPairSchema, p, ['metricSetPairList', i]));
   const judged = judge(config as CanaryConfig, pairs, executionRequest.thresholds);
-  const result = explainResult(judged, pairs, config.metrics.map((m) => m.name), executionRequest.thresholds, executionRequest.strict);
+  const result = explainResult(judged, pairs, executionRequest.thresholds, executionRequest.strict);
   await deps.executions.putResult(executionId, result);
   return { score: result.score.score, classification: result.score.classification };
 }

@@ -136,7 +136,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       const result = await deps.executions.result(executionId);
       return json(200, {
         judgement: {
-          phase: record.classification === 'Inconclusive' ? 'Inconclusive' : argoPhase(score, body.thresholds),
+          phase: argoPhase(score, body.thresholds),
           complete: true,
           score,
           classification: record.classification,

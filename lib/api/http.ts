@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BadRequestError, ClientError } from '../errors.ts';
 import { parseWith } from '../config/validation.ts';
 import { kayentaJson } from '../json.ts';
+import { splitAccountNames } from '../config/execution-request.ts';
 
 export interface ApiRequest {
   method: string;
@@ -51,7 +52,7 @@ export function listParam(req: ApiRequest, name: string): string[] {
  * it in the body too, from there (a string or a list): one comma-separated string, or undefined.
  */
 export function accountNamesParam(req: ApiRequest, fromBody?: string | string[]): string | undefined {
-  const names = [...listParam(req, 'metricsAccountName'), ...[fromBody ?? []].flat().flatMap((v) => v.split(','))].map((v) => v.trim()).filter((v) => v !== '');
+  const names = splitAccountNames([...(req.query.metricsAccountName ?? []), ...[fromBody ?? []].flat()].join(','));
   return names.length > 0 ? names.join(',') : undefined;
 }
 

@@ -1,5 +1,5 @@
 // Request logging as middleware: one line per request (method, path, status, milliseconds)
-// around any App, so the local server and a Lambda log the same way. Only the path is logged:
+// around any App (canaria serve uses it; it needs nothing local). Only the path is logged:
 // no query string (its values can hold scope strings), no headers, no body.
 import type { App } from './router.ts';
 

@@ -8,7 +8,7 @@ import { createExecution } from '../analysis/start.ts';
 import { statusResponse } from '../analysis/status.ts';
 import { loadAccountsFile, type Account } from '../config/accounts.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { executionRequestSchema } from '../config/execution-request.ts';
+import { executionRequestSchema, splitAccountNames } from '../config/execution-request.ts';
 import { parseWith, ValidationError } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
 import type { CanaryAnalysisResult } from '../judge/types.ts';
@@ -30,7 +30,7 @@ export const ANALYZE_EXIT_CODES = {
   Pass: 0,
   Marginal: 3,
   Fail: 4,
-  /** With strict: a Pass or Marginal some of whose metrics lack data. */
+  /** With strict: a Pass or Marginal some of whose metrics have no data or fewer than 50 points on a side. */
   Inconclusive: 5,
   error: 1,
   usage: 2,
@@ -69,8 +69,8 @@ And:
                              the account to use (default: the first of each query type); repeat
                              it or separate names with commas for one account per query type,
                              e.g. --account prom,cw
-      --strict               metrics with missing data make a Pass or Marginal Inconclusive
-                             (sets "strict": true in the request, also with --request)
+      --strict               a metric with no data or under 50 points on a side makes
+                             a Pass or Marginal Inconclusive ("strict": true in the request)
   -o, --output json|text     json (default): the CanaryJudgeResult; text: the verdict, the score
                              with its thresholds and one line per metric, failing metrics first
       --status               print the execution status (JSON) instead of the judge result
@@ -80,7 +80,7 @@ Exit status, so that CI can gate on the verdict:
   ${X.Pass}  Pass
   ${X.Marginal}  Marginal
   ${X.Fail}  Fail
-  ${X.Inconclusive}  Inconclusive (with --strict: metrics with missing data)
+  ${X.Inconclusive}  Inconclusive (with --strict: metrics without enough data)
   ${X.error}  the analysis could not run (it ended terminal; the reason is on stderr), or an
      internal error
   ${X.usage}  bad usage or bad input (stderr says what is wrong)
@@ -109,8 +109,6 @@ const OPTIONS = {
 const SCOPE_OPTIONS = ['control', 'experiment', 'start', 'end', 'step', 'location', 'pass', 'marginal'] as const;
 
 /** A PromQL label matcher whose value is not quoted: `version=baseline`. */
-const UNQUOTED_MATCHER = /^[A-Za-z_][A-Za-z0-9_]*\s*(=|!=|=~|!~)\s*[^"'`\s]/;
-
 /** The scope with each unquoted label value quoted: `version=baseline` → `version="baseline"`. */
 export function quoteLabelValues(scope: string): string {
   return scope.replace(/([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*([^"'`\s,][^,]*)/g, (_, label: string, op: string, value: string) => `${label}${op}"${value.trimEnd()}"`);
@@ -123,7 +121,7 @@ interface ScopeHint {
 
 function unquotedScopeHints(scopes: Array<[option: string, scope: string | undefined]>): ScopeHint[] {
   return scopes.flatMap(([option, scope]) =>
-    scope !== undefined && UNQUOTED_MATCHER.test(scope) ? [{ scope, line: `--${option} ${scope}: label values need quotes: --${option} '${quoteLabelValues(scope)}'` }] : [],
+    scope !== undefined && quoteLabelValues(scope) !== scope ? [{ scope, line: `--${option} ${scope}: label values need quotes: --${option} '${quoteLabelValues(scope)}'` }] : [],
   );
 }
 
@@ -192,10 +190,7 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   if (!o.accounts) throw new UsageError('--accounts FILE is required');
   const warn = (line: string) => process.stderr.write(`canaria analyze: warning: ${line}\n`);
 
-  const accountNames = valuesInOrder(args, OPTIONS, ['metrics-account', 'account'])
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
+  const accountNames = splitAccountNames(valuesInOrder(args, OPTIONS, ['metrics-account', 'account']).join(','));
   if ((o['metrics-account'] ?? []).length + (o.account ?? []).length > 0 && accountNames.length === 0) {
     throw new UsageError('--account needs an account name, e.g. --account prometheus');
   }

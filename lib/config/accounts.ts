@@ -87,6 +87,9 @@ export async function loadAccountsFile(path: string): Promise<AccountsFile> {
   return parseAccounts(text, path);
 }
 
+/** Where a deployed function's accounts come from, for messages. */
+export const DEPLOY_ACCOUNTS_HINT = 'set CANARIA_ACCOUNTS when deploying; see docs/deploy.md';
+
 /** A deployed function's accounts: the YAML or JSON text of CANARIA_ACCOUNTS (none if unset). */
 export function accountsFromEnvironment(env: NodeJS.ProcessEnv = process.env): AccountsFile {
   return env.CANARIA_ACCOUNTS ? parseAccounts(env.CANARIA_ACCOUNTS, 'CANARIA_ACCOUNTS') : { accounts: [] };

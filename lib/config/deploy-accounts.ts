@@ -10,7 +10,7 @@ export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 export const DEPLOY_TIME_VALUE_BYTES = 128;
 
 export const NO_ACCOUNTS_WARNING =
-  "CANARIA_ACCOUNTS is empty or unset: no metric accounts: every analysis will fail with 'No prometheus metrics account is configured'; " +
+  "CANARIA_ACCOUNTS is empty or unset: no metric accounts: every analysis is refused with a 400 'No prometheus metrics account is configured'; " +
   'set CANARIA_ACCOUNTS to the text of an accounts file (YAML or JSON) when packaging or deploying, ' +
   'e.g. CANARIA_ACCOUNTS="$(cat accounts.yaml)" npx serverless deploy (see docs/deploy.md)';
 

@@ -40,6 +40,11 @@ export const thresholdsSchema = z.looseObject(
 /** Metrics accounts: one name, several separated by commas (one per query type), or a list. */
 export const accountNamesSchema = z.union([z.string(), z.array(z.string())], { error: 'must be an account name, names separated by commas, or a list of names' });
 
+/** Account names as a request gives them: one, or several separated by commas. */
+export function splitAccountNames(names: string | undefined): string[] {
+  return (names ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+}
+
 /** Kayenta's CanaryExecutionRequest. */
 export const executionRequestSchema = z.looseObject({
   scopes: scopesSchema,

@@ -45,7 +45,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   try {
     const storage = createStorage(emulators);
     const configs = new ConfigStore(storage);
-    const accounts = new MetricAccounts(options.accounts ?? [], options.sourceOptions);
+    const accounts = new MetricAccounts(options.accounts ?? [], { ...options.sourceOptions, howToConfigure: 'start canaria serve with --accounts FILE' });
     const executions = new ExecutionStore(storage);
     const now = () => Date.now();
     const machine = new LocalStateMachine({ executions, accounts, configs, now }, withAnalysisLog(options.stateMachine, options.analysisLog));

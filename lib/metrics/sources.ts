@@ -1,5 +1,6 @@
 // The factory: an account's type picks its source. Adding Datadog is one case here and one file.
 import type { Account } from '../config/accounts.ts';
+import { splitAccountNames } from '../config/execution-request.ts';
 import { BadRequestError } from '../errors.ts';
 import { CloudWatchSource } from './cloudwatch.ts';
 import { PrometheusSource } from './prometheus.ts';
@@ -9,6 +10,11 @@ import type { MetricSource } from './source.ts';
 export interface SourceOptions {
   retry?: RetryPolicy;
   timeoutMs?: number;
+}
+
+export interface AccountsOptions extends SourceOptions {
+  /** How to configure accounts where none are, for messages (e.g. "set CANARIA_ACCOUNTS when deploying"). */
+  howToConfigure?: string;
 }
 
 export function createMetricSource(account: Account, options: SourceOptions = {}): MetricSource {
@@ -24,16 +30,16 @@ export function createMetricSource(account: Account, options: SourceOptions = {}
 export class MetricAccounts {
   readonly accounts: readonly Account[];
   private readonly sources = new Map<string, MetricSource>();
-  private readonly options: SourceOptions;
+  private readonly options: AccountsOptions;
 
-  constructor(accounts: readonly Account[], options: SourceOptions = {}) {
+  constructor(accounts: readonly Account[], options: AccountsOptions = {}) {
     this.accounts = accounts;
     this.options = options;
   }
 
   /** "prom (prometheus), cw (cloudwatch)" for messages; "none" without accounts. */
   describe(): string {
-    if (this.accounts.length === 0) return 'none (give the service an accounts file: canaria serve --accounts FILE)';
+    if (this.accounts.length === 0) return `none${this.options.howToConfigure ? ` (${this.options.howToConfigure})` : ''}`;
     return this.accounts.map((a) => `${a.name} (${a.type})`).join(', ');
   }
 
@@ -80,9 +86,4 @@ export class MetricAccounts {
     if (!source) this.sources.set(account.name, (source = createMetricSource(account, this.options)));
     return { account, source };
   }
-}
-
-/** Account names as a request gives them: one, or several separated by commas. */
-export function splitAccountNames(names: string | undefined): string[] {
-  return (names ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
 }

@@ -203,7 +203,7 @@ describe('canaria analyze: usage and what it shows', () => {
     expect(strict.code, strict.stderr).toBe(ANALYZE_EXIT_CODES.Inconclusive);
     const lines = strict.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Inconclusive: score [\d.]+ \(pass 95, marginal 75\)$/);
-    expect(lines[1]).toMatch(/missing/);
+    expect(lines[1]).toMatch(/^1 of 3 metrics had no data: missing; strict: metrics without enough data make the verdict Inconclusive \(score 100 capped at 75\)$/);
     expect(lines[lines.indexOf('metrics (3):') + 1]).toMatch(/^ {2}missing +Nodata +/);
   });
 

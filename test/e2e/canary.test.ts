@@ -83,7 +83,7 @@ describeWithPrometheus('canary executions end to end', () => {
     const judge = r.json.result.judgeResult;
     expect(judge.results[0]).toMatchObject({ classification: 'Nodata', classificationReason: 'Missing data for gone' });
     expect(judge.score).toEqual({ score: 0, classification: 'Fail', classificationReason: 'Canary Failed: 50% or more metrics returned NODATA; 1 of 1 metrics had no data: gone' });
-    expect(judge.dataGaps).toEqual([{ metric: 'gone', control: 0, experiment: 0 }]);
+    expect(judge.dataGaps).toEqual([{ metric: 'gone', tags: {}, control: 0, experiment: 0 }]);
     const pairs = await svc.call('GET', `/metricSetPairList/${r.json.metricSetPairListId}`);
     expect(pairs.json[0].values.control.every((v: unknown) => v === 'NaN')).toBe(true);
   });

@@ -88,6 +88,11 @@ describeWithPrometheus('the first hour', () => {
       ]);
       const clean = await svc.call('POST', '/canaryConfig', { body: config('scoped', [latency('ok', LATENCY.identical)]) });
       expect(clean.json).toEqual({ canaryConfigId: expect.any(String) });
+      // Kayenta tooling's escaped form, in a CloudWatch dimension: the scope is used.
+      const escaped = JSON.parse(JSON.stringify(albErrors).replace('${scope}', '$\\\\{scope}'));
+      expect(escaped.query.metricDataQueries[0].metricStat.metric.dimensions[0].value).toBe('$\\{scope}');
+      const cw = await svc.call('POST', '/canaryConfig', { body: config('escaped', [escaped]) });
+      expect(cw.json).toEqual({ canaryConfigId: expect.any(String) });
     });
 
     it('cannot start: a 400 naming the metric instead of a silent Pass', async () => {
@@ -118,6 +123,7 @@ describeWithPrometheus('the first hour', () => {
       const r = await svc.call('POST', '/v1/preview', { body: { canaryConfig: config('p', [scopeless]), executionRequest: { scopes } } });
       expect(r.status).toBe(200);
       expect(r.json.problems).toContainEqual(expect.stringMatching(/^latency: control and experiment render the same query over the same window/));
+      expect(r.json.metrics[0].problems[0]).toMatch(/^control and experiment render the same query/);
     });
   });
 
@@ -129,7 +135,7 @@ describeWithPrometheus('the first hour', () => {
       const r = await run(id, { scopes, thresholds });
       const score = r.json.result.judgeResult.score;
       expect(score).toEqual({ score: 100, classification: 'Pass', classificationReason: '1 of 3 metrics had no data: latency_p99' });
-      expect(r.json.result.judgeResult.dataGaps).toEqual([{ metric: 'latency_p99', control: 0, experiment: 0 }]);
+      expect(r.json.result.judgeResult.dataGaps).toEqual([{ metric: 'latency_p99', tags: {}, control: 0, experiment: 0 }]);
     });
 
     it('strict turns missing data into Inconclusive, for the status, Argo\'s score and the web provider', async () => {
@@ -139,7 +145,7 @@ describeWithPrometheus('the first hour', () => {
         score: 60,
         uncappedScore: 100,
         classification: 'Inconclusive',
-        classificationReason: '1 of 3 metrics had no data: latency_p99; strict: missing data makes the verdict Inconclusive (score 100 capped at 60)',
+        classificationReason: '1 of 3 metrics had no data: latency_p99; strict: metrics without enough data make the verdict Inconclusive (score 100 capped at 60)',
       });
       const web = await svc.call('POST', '/v1/judgements', { body: { application: 'first-hour', canaryConfigName: 'nodata-strict', scopes, thresholds, strict: true, timeoutSeconds: 20 } });
       expect(web.status, web.text).toBe(200);

@@ -64,7 +64,7 @@ describe('checkDeployAccounts', () => {
       expect(errors, String(accounts)).toEqual([]);
       expect(warnings, String(accounts)).toEqual([NO_ACCOUNTS_WARNING]);
     }
-    expect(NO_ACCOUNTS_WARNING).toContain("every analysis will fail with 'No prometheus metrics account is configured'; set CANARIA_ACCOUNTS");
+    expect(NO_ACCOUNTS_WARNING).toContain("every analysis is refused with a 400 'No prometheus metrics account is configured'; set CANARIA_ACCOUNTS");
   });
 
   it('fails on what the Lambdas would refuse, with the parser’s messages', () => {

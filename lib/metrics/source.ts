@@ -29,3 +29,75 @@ export class MetricFetchError extends Error {
     this.retryable = retryable;
   }
 }
+
+/**
+ * What one metric store answer may hold. Beyond a limit the fetch fails (the analysis ends
+ * `terminal` with a reason naming the metric, the count and the cap); the service never tries
+ * to hold or judge it. Options of PrometheusSource and CloudWatchSource (`limits`), defaults below.
+ */
+export interface MetricLimits {
+  /**
+   * Series one metric may return on one side. Each series becomes a pair the judge scores on
+   * its own, so a canary metric is meant to be aggregated (`avg by (version)`); thousands of
+   * series mean a missing aggregation, not a finer analysis. Default 1,000: room for a
+   * breakdown by endpoint or instance, and more than CloudWatch's 500 queries per call.
+   */
+  maxSeriesPerMetric: number;
+  /**
+   * Bytes of one answer. Prometheus: the response body, whose read stops there (Content-Length
+   * beyond it is refused before reading). CloudWatch, whose SDK reads the answers itself: the
+   * points asked for (series × periods) at 16 bytes each (a timestamp and a value), checked
+   * before anything is sent. Default 32 MiB: 1,000 series of about 1,000 points each, or one
+   * series far beyond Prometheus' 11,000 points per query; JSON.parse of 32 MB takes ~0.3 s and
+   * its objects ~130 MB, which fits a 512 MB Lambda and keeps the event loop free within 1 s.
+   */
+  maxBytesPerAnswer: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<MetricLimits> = Object.freeze({ maxSeriesPerMetric: 1000, maxBytesPerAnswer: 32 * 1024 * 1024 });
+
+/** The limits with defaults for what `partial` leaves out; a limit that is not a positive whole number is refused. */
+export function metricLimits(partial: Partial<MetricLimits> = {}): MetricLimits {
+  const limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as MetricLimits;
+  for (const key of ['maxSeriesPerMetric', 'maxBytesPerAnswer'] as const) {
+    if (!Number.isSafeInteger(limits[key]) || limits[key] < 1) throw new Error(`limits.${key} must be a whole number of at least 1, got ${String(limits[key])}`);
+  }
+  return limits;
+}
+
+/** "32 MiB", "1.5 KiB", "900 bytes". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+
+/** The reason of an answer with more series than the cap. */
+export function tooManySeries(metric: string, count: number, cap: number): string {
+  return `metric '${metric}' returned ${count} series, more than the cap of ${cap} (limits.maxSeriesPerMetric): narrow the query or aggregate it (e.g. avg or sum by the labels you compare)`;
+}
+
+/**
+ * Gives the event loop a turn once work has held it for `sliceMs`: long loops call
+ * `if (slice.due()) await slice.pause()` between items, so /health and other analyses are
+ * answered while up to the caps' worth of data is converted or mixed.
+ */
+export class TimeSlice {
+  private readonly sliceMs: number;
+  private started = performance.now();
+  constructor(sliceMs = 20) {
+    this.sliceMs = sliceMs;
+  }
+  due(): boolean {
+    return performance.now() - this.started >= this.sliceMs;
+  }
+  async pause(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.started = performance.now();
+  }
+}

@@ -1,6 +1,7 @@
 // Kayenta's MetricSetMixerService cases (metric-sources-spec.md §2) and canaria's reporting.
 import { describe, expect, it } from 'vitest';
-import { expectedDataPoints, mixAll } from '../../lib/metrics/mixer.ts';
+import { expectedDataPoints, mixAll, mixAllYielding } from '../../lib/metrics/mixer.ts';
+import { TimeSlice } from '../../lib/metrics/source.ts';
 import { instantString, type MetricSet } from '../../lib/metrics/types.ts';
 
 function set(name: string, tags: Record<string, string>, values: number[], o: { start?: number; end?: number; step?: number } = {}): MetricSet {
@@ -74,5 +75,54 @@ describe('mixAll', () => {
   it('emits metrics in config order', () => {
     const { pairs } = mixAll(['b', 'a'], [set('a', {}, [1]), set('b', {}, [2])], [set('b', {}, [3]), set('a', {}, [4])], ids);
     expect(pairs.map((p) => p.name)).toEqual(['b', 'a']);
+  });
+
+  it('pairs tags whatever their key order, and thousands of series one to one', () => {
+    const n = 4000;
+    const control = Array.from({ length: n }, (_, i) => set('latency', { pod: `p${i}`, zone: `z${i % 3}` }, [i]));
+    // The experiment lists its series in reverse, each with its tag keys in the other order.
+    const experiment = Array.from({ length: n }, (_, i) => set('latency', { zone: `z${(n - 1 - i) % 3}`, pod: `p${n - 1 - i}` }, [-(n - 1 - i)]));
+    const { pairs, problems } = mixAll(['latency'], control, experiment, ids);
+    expect(problems).toEqual([]);
+    expect(pairs).toHaveLength(n);
+    expect(pairs.every((p) => p.values.control[0] === -p.values.experiment[0])).toBe(true);
+    expect(pairs.map((p) => p.tags.pod).slice(0, 3)).toEqual(['p0', 'p1', 'p2']);
+  });
+
+  it('keeps the first of two sets with the same tags, as before', () => {
+    const { pairs } = mixAll(['m'], [set('m', { a: '1' }, [1]), set('m', { a: '1' }, [2])], [set('m', { a: '1' }, [3])], ids);
+    expect(pairs.map((p) => p.values)).toEqual([{ control: [1], experiment: [3] }]);
+  });
+});
+
+describe('mixAllYielding', () => {
+  it('gives the same pairs as mixAll', async () => {
+    const control = [set('a', { pod: 'x' }, [1, 2]), set('b', {}, [5])];
+    const experiment = [set('a', { pod: 'y' }, [3, 4]), set('b', {}, [6])];
+    let k = 0;
+    const sync = mixAll(['b', 'a'], control, experiment, () => `id-${++k}`);
+    k = 0;
+    const yielding = await mixAllYielding(['b', 'a'], control, experiment, () => `id-${++k}`);
+    expect(yielding).toEqual(sync);
+  });
+
+  it('lets other work run between pairs once its time slice is used up', async () => {
+    const control = Array.from({ length: 50 }, (_, i) => set('m', { pod: `p${i}` }, [i]));
+    // Other work: a task that asks for a turn of the event loop again each time it gets one.
+    let turns = 0;
+    let stopped = false;
+    const other = () => {
+      turns++;
+      if (!stopped) setImmediate(other);
+    };
+    setImmediate(other);
+    try {
+      // A slice of 0 ms is always used up: every pair gives the loop a turn.
+      const { pairs } = await mixAllYielding(['m'], control, control, ids, new TimeSlice(0));
+      expect(pairs).toHaveLength(50);
+    } finally {
+      stopped = true;
+    }
+    expect(turns).toBeGreaterThan(25);
   });
 });

@@ -13,11 +13,10 @@ import { parseWith, ValidationError } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
 import type { CanaryAnalysisResult } from '../judge/types.ts';
 import { kayentaJson } from '../json.ts';
-import { startEmulators } from '../local/emulators.ts';
 import { loadDefinition, LocalStateMachine } from '../local/state-machine.ts';
 import { DEFAULT_RETRY, type RetryInfo } from '../metrics/retry.ts';
 import { MetricAccounts } from '../metrics/sources.ts';
-import { createStorage } from '../store/aws-clients.ts';
+import { openSqliteStorage } from '../store/sqlite-storage.ts';
 import { ConfigStore } from '../store/config-store.ts';
 import { parseOptions, readJsonInput, UsageError, usageErrorOf, valuesInOrder } from './io.ts';
 
@@ -244,9 +243,8 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   if (hints.length > 0 && allPrometheus) throw new UsageError(hints[0].line, hints.map((h) => h.line));
   for (const hint of hints) warn(`${hint.line} (if it is a Prometheus label matcher)`);
 
-  const emulators = await startEmulators();
+  const storage = openSqliteStorage(':memory:');
   try {
-    const storage = createStorage(emulators);
     const executions = new ExecutionStore(storage);
     const deps = { executions, accounts, configs: new ConfigStore(storage), now: Date.now };
     let id: string;
@@ -292,7 +290,7 @@ export async function analyzeCommand(args: string[]): Promise<number> {
     if (code === ANALYZE_EXIT_CODES.error) progress(`unknown verdict "${result.score.classification}"`);
     return code;
   } finally {
-    await emulators.stop();
+    storage.close();
   }
 }
 

@@ -1,7 +1,8 @@
-// Embedded S3- and DynamoDB-compatible servers (s3rver, dynalite) on loopback, for `canaria
-// serve` and the tests. With a data directory they keep their data across restarts.
+// S3- and DynamoDB-compatible servers (s3rver, dynalite) on loopback: the AWS adapters' stand-ins
+// in tests and benchmarks, and the reader of data directories written before the embedded store
+// moved to SQLite (lib/local/legacy-data-dir.ts). The caller owns any data directory's lock.
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +17,9 @@ export interface Emulators extends Required<Pick<StorageSettings, 'bucket' | 'ta
 export const LOCAL_BUCKET = 'canaria-local';
 export const LOCAL_TABLE = 'canaria-local';
 
-/** Starts both servers on `host` with free ports; `dataDir` undefined keeps everything in memory/temp. */
+/** Starts both servers on `host` with free ports; on `dataDir` (its s3/ and dynamodb/), or in memory/temp. */
 export async function startEmulators(options: { host?: string; dataDir?: string } = {}): Promise<Emulators> {
   const host = options.host ?? '127.0.0.1';
-  const releaseLock = options.dataDir ? await lockDataDir(options.dataDir) : async () => {};
   const temp = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'canaria-s3-'));
   const s3Dir = options.dataDir ? join(options.dataDir, 's3') : temp!;
   await mkdir(s3Dir, { recursive: true });
@@ -36,7 +36,6 @@ export async function startEmulators(options: { host?: string; dataDir?: string 
     s3Port = (await s3.run()).port;
   } catch (err) {
     await new Promise<void>((r) => dynamo.close(() => r()));
-    await releaseLock();
     throw err;
   }
 
@@ -72,38 +71,8 @@ export async function startEmulators(options: { host?: string; dataDir?: string 
       await s3.close();
       await new Promise<void>((r) => dynamo.close(() => r()));
       if (temp) await rm(temp, { recursive: true, force: true });
-      await releaseLock();
     },
   };
 }
 
-export class DataDirInUseError extends Error {}
-
-/** One process per data directory: the embedded DynamoDB's files cannot be shared. */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  await mkdir(dataDir, { recursive: true });
-  const lock = join(dataDir, 'canaria.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(lock, String(process.pid), { flag: 'wx' });
-      return () => rm(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(await readFile(lock, 'utf8').catch(() => ''));
-      if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new DataDirInUseError(`data directory ${dataDir} is in use by process ${pid}`);
-      }
-      await rm(lock, { force: true }); // left by a process that is gone
-    }
-  }
-  throw new DataDirInUseError(`cannot lock data directory ${dataDir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { DataDirInUseError } from './data-dir.ts';

@@ -1,4 +1,4 @@
-// The embedded service: emulated S3 and DynamoDB, the stores, and every route on one server.
+// The embedded service: the embedded store (SQLite), the stores, and every route on one server.
 import { canaryConfigHandlers } from '../api/canary-config-api.ts';
 import { metaHandlers } from '../api/meta-api.ts';
 import { metricsHandlers } from '../api/metrics-api.ts';
@@ -10,9 +10,8 @@ import { MetricAccounts, type SourceOptions } from '../metrics/sources.ts';
 import { MetricSetListStore } from '../store/metric-set-lists.ts';
 import { withRequestLog } from '../api/request-log.ts';
 import { createApp } from '../api/router.ts';
-import { createStorage } from '../store/aws-clients.ts';
 import { ConfigStore } from '../store/config-store.ts';
-import { startEmulators } from './emulators.ts';
+import { openEmbeddedStorage } from './embedded-storage.ts';
 import { startHttpServer } from './http-server.ts';
 
 export interface LocalServiceOptions {
@@ -28,6 +27,8 @@ export interface LocalServiceOptions {
   stateMachine?: LocalRunOptions;
   /** One line per request: `POST /canary/abc 200 12 ms` (path without query; no headers or bodies). */
   requestLog?: (line: string) => void;
+  /** Told what opening the data directory did (a migration of an older release's files). */
+  storageLog?: (line: string) => void;
   /** One line per analysis started here once it ends: `analysis ID succeeded: Pass, score 100`. */
   analysisLog?: (line: string) => void;
 }
@@ -41,9 +42,9 @@ export interface LocalService {
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const host = options.host ?? '127.0.0.1';
-  const emulators = await startEmulators({ host: '127.0.0.1', dataDir: options.dataDir });
+  const embedded = await openEmbeddedStorage({ dataDir: options.dataDir, log: options.storageLog });
   try {
-    const storage = createStorage(emulators);
+    const { storage } = embedded;
     const configs = new ConfigStore(storage);
     const accounts = new MetricAccounts(options.accounts ?? [], { ...options.sourceOptions, howToConfigure: 'start canaria serve with --accounts FILE' });
     const executions = new ExecutionStore(storage);
@@ -63,11 +64,11 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       async stop() {
         await server.close();
         await machine.idle();
-        await emulators.stop();
+        await embedded.stop();
       },
     };
   } catch (err) {
-    await emulators.stop();
+    await embedded.stop();
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoRecordStore } from './dynamo-record-store.ts';
-import type { ObjectStore, RecordStore } from './ports.ts';
+import type { Storage } from './ports.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
 export interface StorageSettings {
@@ -14,11 +14,6 @@ export interface StorageSettings {
   /** Local emulators only. */
   s3Endpoint?: string;
   dynamoEndpoint?: string;
-}
-
-export interface Storage {
-  objects: ObjectStore;
-  records: RecordStore;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

@@ -1,11 +1,11 @@
 // Canary configs: the document in the object store (S3), a summary record for listing without
 // reading every object, and one record per (application, name) that keeps names unique per
-// application. DynamoDB Local stand-ins have no transactions, so writes are ordered so that a
-// failure leaves at most a summary without its object, which reads treat as absent.
+// application. Each change is one transaction where the storage has them (SQLite, embedded);
+// elsewhere writes are ordered so that a failure leaves at most a summary without its object.
 import { randomUUID } from 'node:crypto';
 import type { CanaryConfig } from '../config/canary-config.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
-import type { ObjectStore, RecordStore, StoredRecord } from './ports.ts';
+import type { ObjectStore, RecordStore, Storage, StoredRecord } from './ports.ts';
 
 export interface ConfigSummary {
   id: string;
@@ -32,15 +32,30 @@ export class ConfigStore {
   private readonly objects: ObjectStore;
   private readonly records: RecordStore;
   private readonly now: () => number;
+  private readonly atomically: <T>(fn: () => Promise<T>) => Promise<T>;
 
-  constructor(storage: { objects: ObjectStore; records: RecordStore }, now: () => number = Date.now) {
+  constructor(storage: Storage, now: () => number = Date.now) {
     this.objects = storage.objects;
     this.records = storage.records;
     this.now = now;
+    this.atomically = storage.transaction ? (fn) => storage.transaction!(fn) : (fn) => fn();
   }
 
   /** Stores a new config (already validated); returns its id. */
-  async create(input: CanaryConfig): Promise<string> {
+  create(input: CanaryConfig): Promise<string> {
+    return this.atomically(() => this.#create(input));
+  }
+
+  /** Replaces a stored config; Kayenta answers 400 for an unknown id. */
+  replace(id: string, input: CanaryConfig): Promise<void> {
+    return this.atomically(() => this.#replace(id, input));
+  }
+
+  delete(id: string): Promise<void> {
+    return this.atomically(() => this.#delete(id));
+  }
+
+  async #create(input: CanaryConfig): Promise<string> {
     const id = input.id ?? randomUUID();
     const now = this.now();
     const config = withTimestamps({ ...input, id }, input.createdTimestamp ?? now, input.updatedTimestamp ?? now);
@@ -58,8 +73,7 @@ export class ConfigStore {
     return id;
   }
 
-  /** Replaces a stored config; Kayenta answers 400 for an unknown id. */
-  async replace(id: string, input: CanaryConfig): Promise<void> {
+  async #replace(id: string, input: CanaryConfig): Promise<void> {
     const existing = await this.records.get({ pk: SUMMARY_PK, sk: id });
     if (!existing) throw new BadRequestError(`Canary config '${id}' does not exist.`);
     const created = (existing.createdTimestamp as number | undefined) ?? this.now();
@@ -99,12 +113,35 @@ export class ConfigStore {
     return { config: await this.get(match.id), id: match.id };
   }
 
-  async delete(id: string): Promise<void> {
+  async #delete(id: string): Promise<void> {
     const existing = await this.records.get({ pk: SUMMARY_PK, sk: id });
     if (!existing) throw new NotFoundError(`Canary config '${id}' was not found.`);
     await this.objects.delete(objectKey(id));
     await this.records.delete({ pk: SUMMARY_PK, sk: id });
     await this.releaseNames(id, namePairs({ name: existing.name as string, applications: existing.applications as string[] }));
+  }
+
+  /**
+   * Removes what an interrupted write of a store without transactions left behind: summaries
+   * whose config cannot be read, and name claims of configs that do not exist. Returns the ids
+   * of the summaries removed.
+   */
+  async repair(): Promise<string[]> {
+    const removed: string[] = [];
+    const ids = new Set<string>();
+    for (const summary of await this.records.queryPartition(SUMMARY_PK)) {
+      if (await this.objects.getJson(objectKey(summary.sk)).catch(() => undefined)) {
+        ids.add(summary.sk);
+        continue;
+      }
+      await this.records.delete({ pk: SUMMARY_PK, sk: summary.sk });
+      await this.objects.delete(objectKey(summary.sk));
+      removed.push(summary.sk);
+    }
+    for (const claim of await this.records.queryPartition(NAME_PK)) {
+      if (!ids.has(String(claim.configId))) await this.records.delete(claim);
+    }
+    return removed;
   }
 
   /** Summaries of the configs sharing an application with `applications` (all when empty), by name. */

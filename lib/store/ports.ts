@@ -1,5 +1,5 @@
-// Storage ports. Adapters: S3 (objects) and DynamoDB (records); the domain stores in this
-// folder are written against these ports only.
+// Storage ports. Adapters: S3 (objects) and DynamoDB (records) on AWS, SQLite (both) embedded;
+// the domain stores are written against these ports only.
 
 /** Large JSON documents: configs, metric series, judge results. */
 export interface ObjectStore {
@@ -17,6 +17,18 @@ export type Condition =
   | { kind: 'exists' }
   | { kind: 'absentOrEquals'; attribute: string; value: unknown }
   | { kind: 'equals'; attribute: string; value: unknown };
+
+/** Both stores of one deployment. */
+export interface Storage {
+  objects: ObjectStore;
+  records: RecordStore;
+  /**
+   * Runs `fn` (whose writes go through these stores) as one transaction where the adapter has
+   * them (SQLite: all of its writes or none, even if the process dies). Without it, writes
+   * happen one by one, and callers order them so that a partial write is harmless.
+   */
+  transaction?<T>(fn: () => Promise<T>): Promise<T>;
+}
 
 /** Small records with conditional writes: summaries, indexes, execution state. */
 export interface RecordStore {

@@ -1,5 +1,9 @@
 // Prometheus as Kayenta queries it (metric-sources-spec.md §1.7–1.9): one query_range per
 // metric and side, series to MetricSets without gap filling, an empty result to a placeholder.
+// Guarded against what a store can answer: the body is read up to limits.maxBytesPerAnswer
+// (the read stops there), more series than limits.maxSeriesPerMetric fail the fetch before any
+// conversion, a timeout or a broken connection while the body arrives is retried like one
+// before the headers, and a body of the wrong shape is named as such, where it departs.
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -8,7 +12,16 @@ import { BadRequestError } from '../errors.ts';
 import { buildPrometheusQuery } from './prometheus-query.ts';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { resolveSecret, type SecretResolver } from './secrets.ts';
-import { MetricFetchError, type FetchRequest, type MetricSource } from './source.ts';
+import {
+  formatBytes,
+  MetricFetchError,
+  metricLimits,
+  TimeSlice,
+  tooManySeries,
+  type FetchRequest,
+  type MetricLimits,
+  type MetricSource,
+} from './source.ts';
 import { instantString, type CanaryScope, type MetricSet } from './types.ts';
 
 export type PrometheusAccount = Extract<Account, { type: 'prometheus' }>;
@@ -18,12 +31,17 @@ export interface PrometheusSourceOptions {
   /** Per attempt. */
   timeoutMs?: number;
   secrets?: SecretResolver;
+  /** Caps on one answer; DEFAULT_LIMITS (source.ts) for those left out. */
+  limits?: Partial<MetricLimits>;
 }
 
-interface SeriesJson {
-  metric?: Record<string, string>;
-  values?: Array<[number | string, string | null]>;
-}
+/** What the source expects, for the reasons of answers that are something else. */
+const EXPECTED_SHAPE = 'a query_range matrix result';
+/** Of a non-2xx answer only the start is read: its reason is shown cut to 300 characters. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/** A body that is not a query_range matrix result; the message says where it departs from one. */
+export class WrongShapeError extends Error {}
 
 /** One converted series (Kayenta's PrometheusResponseConverter). */
 export interface PrometheusSeries {
@@ -36,29 +54,85 @@ export interface PrometheusSeries {
   nonFinite: number;
 }
 
-/** Series of a query_range reply; null for an empty result, as Kayenta's converter. */
-export function convertRangeResponse(body: unknown): PrometheusSeries[] | null {
-  const data = (body as { data?: { resultType?: string; result?: SeriesJson[] } })?.data;
-  if (!data || !Array.isArray(data.result)) throw new Error('the reply has no data.result');
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+const shown = (v: unknown) => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+};
+
+/** data.result of a query_range reply, checked to be a list; null for an empty result. */
+export function rangeResult(body: unknown): unknown[] | null {
+  if (!isObject(body)) throw new WrongShapeError(`the body is ${kindOf(body)}, not an object`);
+  if (body.status !== undefined && body.status !== 'success') {
+    throw new WrongShapeError(`status is ${shown(body.status)}, not "success"${typeof body.error === 'string' ? ` (error: ${body.error.slice(0, 300)})` : ''}`);
+  }
+  const data = body.data;
+  if (data === undefined) throw new WrongShapeError('data is missing');
+  if (!isObject(data)) throw new WrongShapeError(`data is ${kindOf(data)}, not an object`);
+  if (data.result === undefined) throw new WrongShapeError('data.result is missing');
+  if (!Array.isArray(data.result)) throw new WrongShapeError(`data.result is ${kindOf(data.result)}, not a list of series`);
   if (data.result.length === 0) return null;
-  if (data.resultType !== undefined && data.resultType !== 'matrix') throw new Error(`expected a matrix result, got ${data.resultType}`);
-  return data.result.map((series) => {
-    const { __name__: _name, ...tags } = series.metric ?? {};
-    const points = (series.values ?? []).filter(([, v]) => v !== null);
-    let nonFinite = 0;
-    const values = points.map(([, v]) => {
-      const x = v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v);
-      if (x === Infinity || x === -Infinity) {
-        nonFinite++;
-        return NaN;
-      }
-      return x;
-    });
-    const millis = (ts: number | string) => Math.trunc(Number(ts) * 1000);
-    const startTimeMillis = points.length > 0 ? millis(points[0][0]) : 0;
-    const stepSecs = points.length >= 2 ? Math.floor((millis(points[1][0]) - startTimeMillis) / 1000) : 0;
-    return { tags, startTimeMillis, stepSecs, endTimeMillis: startTimeMillis + points.length * stepSecs * 1000, values, nonFinite };
-  });
+  if (data.resultType !== undefined && data.resultType !== 'matrix') throw new WrongShapeError(`data.resultType is ${shown(data.resultType)}, not "matrix"`);
+  return data.result;
+}
+
+/** A sample value as Prometheus writes it ("1.5", "NaN", "+Inf"); NaN for a string that is none. */
+function sampleValue(v: string | number): number {
+  if (typeof v === 'number') return v;
+  if (v === '+Inf' || v === 'Inf') return Infinity;
+  if (v === '-Inf') return -Infinity;
+  return v.trim() === '' ? NaN : Number(v);
+}
+
+/** One series of data.result (Kayenta's PrometheusResponseConverter), checked as it is read. */
+export function convertSeries(series: unknown, index: number): PrometheusSeries {
+  const at = `data.result[${index}]`;
+  if (!isObject(series)) throw new WrongShapeError(`${at} is ${kindOf(series)}, not a series ({"metric", "values"})`);
+  const metric = series.metric ?? {};
+  if (!isObject(metric) || !Object.values(metric).every((v) => typeof v === 'string')) {
+    throw new WrongShapeError(`${at}.metric is not an object of label values`);
+  }
+  let raw = series.values;
+  if (raw === undefined) {
+    if (series.histograms !== undefined) {
+      throw new WrongShapeError(`${at} holds native histograms, not float samples: query a number of them, e.g. histogram_quantile(0.99, …) or histogram_count(…)`);
+    }
+    raw = [];
+  }
+  if (!Array.isArray(raw)) throw new WrongShapeError(`${at}.values is ${kindOf(raw)}, not a list of [timestamp, "value"] pairs`);
+  const { __name__: _name, ...tags } = metric as Record<string, string>;
+  const times: number[] = [];
+  const values: number[] = [];
+  let nonFinite = 0;
+  for (let j = 0; j < raw.length; j++) {
+    const point: unknown = raw[j];
+    if (!Array.isArray(point) || point.length !== 2) throw new WrongShapeError(`${at}.values[${j}] is ${shown(point)}, not a [timestamp, "value"] pair`);
+    const [ts, v] = point as [unknown, unknown];
+    if (v === null) continue; // Kayenta skips null samples
+    const seconds = typeof ts === 'number' ? ts : typeof ts === 'string' && ts.trim() !== '' ? Number(ts) : NaN;
+    if (!Number.isFinite(seconds)) throw new WrongShapeError(`${at}.values[${j}][0] is ${shown(ts)}, not a timestamp in seconds`);
+    const x = typeof v === 'string' || typeof v === 'number' ? sampleValue(v) : NaN;
+    if (Number.isNaN(x) && v !== 'NaN' && !(typeof v === 'number' && Number.isNaN(v))) {
+      throw new WrongShapeError(`${at}.values[${j}][1] is ${shown(v)}, not a sample value such as "1.5", "NaN" or "+Inf"`);
+    }
+    times.push(Math.trunc(seconds * 1000));
+    if (x === Infinity || x === -Infinity) {
+      nonFinite++;
+      values.push(NaN);
+    } else {
+      values.push(x);
+    }
+  }
+  const startTimeMillis = times.length > 0 ? times[0] : 0;
+  const stepSecs = times.length >= 2 ? Math.floor((times[1] - startTimeMillis) / 1000) : 0;
+  return { tags, startTimeMillis, stepSecs, endTimeMillis: startTimeMillis + values.length * stepSecs * 1000, values, nonFinite };
+}
+
+/** Series of a query_range reply; null for an empty result, as Kayenta's converter. Throws WrongShapeError. */
+export function convertRangeResponse(body: unknown): PrometheusSeries[] | null {
+  return rangeResult(body)?.map(convertSeries) ?? null;
 }
 
 /** Start and end of a scope in epoch milliseconds, with Kayenta's messages when missing. */
@@ -80,11 +154,66 @@ class PrometheusHttpError extends Error {
   }
 }
 
+/** The read of a body failed (a timeout, a broken connection) after `bytesRead` bytes. */
+class BodyReadError extends Error {
+  readonly bytesRead: number;
+  constructor(bytesRead: number, cause: unknown) {
+    super('the body could not be read', { cause });
+    this.bytesRead = bytesRead;
+  }
+}
+
+/**
+ * The body, read up to `maxBytes`: an answer that declares more (Content-Length) is not read,
+ * one that sends more is cancelled there (the connection is dropped); `over` says so.
+ */
+async function readCapped(res: Response, maxBytes: number): Promise<{ body: Buffer; over: false } | { over: true; declared?: number }> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    return { over: true, declared };
+  }
+  if (!res.body) return { body: Buffer.alloc(0), over: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      throw new BodyReadError(size, err);
+    }
+    if (chunk.done) break;
+    size += chunk.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return { over: true };
+    }
+    chunks.push(chunk.value);
+  }
+  return { body: Buffer.concat(chunks, size), over: false };
+}
+
+/** "ECONNREFUSED", "other side closed": the innermost cause of an undici error (codes, but not undici's own). */
+function networkCause(err: unknown): string {
+  const describe = (e: { code?: unknown; message?: unknown } | undefined, fallback: string) =>
+    typeof e?.code === 'string' && !e.code.startsWith('UND_ERR') ? e.code : typeof e?.message === 'string' && e.message ? e.message : fallback;
+  let e = err as { cause?: unknown; code?: unknown; message?: unknown } | undefined;
+  let best = describe(e, String(err));
+  for (let depth = 0; e?.cause && depth < 4; depth++) {
+    e = e.cause as typeof e;
+    best = describe(e, best);
+  }
+  return best;
+}
+
 export class PrometheusSource implements MetricSource {
   private readonly account: PrometheusAccount;
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly secrets: SecretResolver;
+  private readonly limits: MetricLimits;
   private signer?: SignatureV4;
 
   constructor(account: PrometheusAccount, options: PrometheusSourceOptions = {}) {
@@ -92,6 +221,7 @@ export class PrometheusSource implements MetricSource {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.secrets = options.secrets ?? resolveSecret;
+    this.limits = metricLimits(options.limits);
   }
 
   render(req: FetchRequest): string {
@@ -125,17 +255,44 @@ export class PrometheusSource implements MetricSource {
         signal,
       );
     } catch (err) {
+      if (err instanceof WrongShapeError) {
+        throw new MetricFetchError(`Prometheus account '${this.account.name}' answered metric '${req.metric.name}' with ${err.message} (query: ${query})`);
+      }
       const reason = err instanceof Error ? err.message : String(err);
       throw new MetricFetchError(
         `Prometheus account '${this.account.name}' failed for metric '${req.metric.name}' after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason} (query: ${query})`,
         err instanceof PrometheusHttpError && err.retryable,
       );
     }
-    let series: PrometheusSeries[] | null;
+    const wrongShape = (err: unknown) =>
+      err instanceof WrongShapeError
+        ? new MetricFetchError(
+            `Prometheus account '${this.account.name}' answered metric '${req.metric.name}' with a body that is not ${EXPECTED_SHAPE}: ${err.message} (query: ${query})`,
+          )
+        : err;
+    let result: unknown[] | null;
     try {
-      series = convertRangeResponse(body);
+      result = rangeResult(body);
     } catch (err) {
-      throw new MetricFetchError(`Prometheus account '${this.account.name}' answered metric '${req.metric.name}' unexpectedly: ${(err as Error).message}`);
+      throw wrongShape(err);
+    }
+    const cap = this.limits.maxSeriesPerMetric;
+    if (result && result.length > cap) {
+      throw new MetricFetchError(`Prometheus account '${this.account.name}': ${tooManySeries(req.metric.name, result.length, cap)} (query: ${query})`);
+    }
+    // Up to the caps' worth of points: converted in slices that leave the event loop free.
+    let series: PrometheusSeries[] | null = null;
+    if (result) {
+      series = [];
+      const slice = new TimeSlice();
+      try {
+        for (let i = 0; i < result.length; i++) {
+          series.push(convertSeries(result[i], i));
+          if (slice.due()) await slice.pause();
+        }
+      } catch (err) {
+        throw wrongShape(err);
+      }
     }
     const set = (s: Omit<PrometheusSeries, 'stepSecs'> & { stepMillis: number }): MetricSet => ({
       name: req.metric.name,
@@ -154,6 +311,7 @@ export class PrometheusSource implements MetricSource {
     return series.map((s) => set({ ...s, stepMillis: s.stepSecs * 1000 }));
   }
 
+  /** One attempt: the parsed body of a 2xx answer, read within the timeout and the byte cap. */
   private async get(url: URL, signal?: AbortSignal): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
@@ -162,24 +320,45 @@ export class PrometheusSource implements MetricSource {
     } catch (err) {
       if (signal?.aborted) throw err;
       if (timeout.aborted) throw new PrometheusHttpError(`no answer within ${this.timeoutMs} ms`, true);
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new PrometheusHttpError(`cannot reach ${url.origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, true);
+      throw new PrometheusHttpError(`cannot reach ${url.origin}: ${networkCause(err)}`, true);
     }
-    const text = await res.text();
+    const cap = res.ok ? this.limits.maxBytesPerAnswer : Math.min(this.limits.maxBytesPerAnswer, ERROR_BODY_BYTES);
+    let read: Awaited<ReturnType<typeof readCapped>>;
+    try {
+      read = await readCapped(res, cap);
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const bytesRead = err instanceof BodyReadError ? err.bytesRead : 0;
+      // Retried like a timeout or a refused connection before the headers.
+      if (timeout.aborted) {
+        throw new PrometheusHttpError(`HTTP ${res.status} but the body was not complete within ${this.timeoutMs} ms (${formatBytes(bytesRead)} read)`, true);
+      }
+      throw new PrometheusHttpError(`HTTP ${res.status} but the connection broke while the body was read (${formatBytes(bytesRead)} read): ${networkCause(err)}`, true);
+    }
     if (!res.ok) {
+      const text = read.over ? '' : read.body.toString('utf8');
       let detail = text.slice(0, 300);
       try {
         detail = (JSON.parse(text) as { error?: string }).error ?? detail;
       } catch {
-        // not JSON: keep the text
+        // not JSON (or cut at the cap): keep the text
       }
       const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
       throw new PrometheusHttpError(`HTTP ${res.status}: ${detail}`, retryable);
     }
+    if (read.over) {
+      const size = read.declared === undefined ? `the read was stopped after ${formatBytes(cap)}` : `its Content-Length is ${formatBytes(read.declared)}`;
+      throw new PrometheusHttpError(
+        `the answer is larger than the cap of ${formatBytes(cap)} (limits.maxBytesPerAnswer; ${size}): narrow the query, aggregate it or use a longer step`,
+        false,
+      );
+    }
+    // Bounded by the cap: ~0.3 s for 32 MB.
+    const text = read.body.toString('utf8');
     try {
       return JSON.parse(text);
-    } catch {
-      throw new PrometheusHttpError(`HTTP ${res.status} with a body that is not JSON`, false);
+    } catch (err) {
+      throw new WrongShapeError(`a body that is not JSON (HTTP ${res.status}, ${formatBytes(read.body.length)}: ${(err as Error).message})`);
     }
   }
 

@@ -38,6 +38,16 @@ describe('convertRangeResponse', () => {
   });
 
   it('refuses a reply without data.result', () => {
-    expect(() => convertRangeResponse({ status: 'success' })).toThrow('the reply has no data.result');
+    expect(() => convertRangeResponse({ status: 'success' })).toThrow('data is missing');
+  });
+
+  it('names where a reply departs from a matrix result', () => {
+    const reply = (result: unknown) => ({ status: 'success', data: { resultType: 'matrix', result } });
+    expect(() => convertRangeResponse(null)).toThrow('the body is null, not an object');
+    expect(() => convertRangeResponse({ status: 'success', data: { result: {} } })).toThrow('data.result is an object, not a list of series');
+    expect(() => convertRangeResponse(reply([{ metric: {}, values: [[1, '1']] }, 7]))).toThrow('data.result[1] is a number, not a series ({"metric", "values"})');
+    expect(() => convertRangeResponse(reply([{ metric: { pod: 3 }, values: [] }]))).toThrow('data.result[0].metric is not an object of label values');
+    expect(() => convertRangeResponse(reply([{ metric: {}, values: [['soon', '1']] }]))).toThrow('data.result[0].values[0][0] is "soon", not a timestamp in seconds');
+    expect(() => convertRangeResponse(reply([{ metric: {}, histograms: [[1, { count: '3' }]] }]))).toThrow('data.result[0] holds native histograms, not float samples');
   });
 });

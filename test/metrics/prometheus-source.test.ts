@@ -198,6 +198,95 @@ describe('Prometheus source failures', () => {
     await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow(`after 3 attempts: cannot reach ${down}: ECONNREFUSED`);
   });
 
+  it('retries a timeout while the body arrives like one before the headers', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(ok.slice(0, 20)); // headers and a first chunk, then nothing within the timeout
+      setTimeout(() => res.end(ok.slice(20)), 500);
+    };
+    const source = new PrometheusSource(account(), { retry: fastRetry, timeoutMs: 100 });
+    const attempt = source.fetch({ metric, scope: scope() });
+    await expect(attempt).rejects.toThrow("failed for metric 'errors' after 3 attempts: HTTP 200 but the body was not complete within 100 ms (20 bytes read)");
+    await expect(attempt).rejects.toMatchObject({ retryable: true });
+    expect(calls).toBe(3);
+  });
+
+  it('retries a connection that breaks while the body arrives', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(ok.length) });
+      res.write(ok.slice(0, 30), () => res.socket?.resetAndDestroy());
+    };
+    const attempt = new PrometheusSource(account(), { retry: fastRetry }).fetch({ metric, scope: scope() });
+    await expect(attempt).rejects.toThrow(/after 3 attempts: HTTP 200 but the connection broke while the body was read \(\d+ bytes read\): /);
+    expect(calls).toBe(3);
+  });
+
+  it('refuses an answer over the byte cap without retrying: by its Content-Length, or by stopping the read', async () => {
+    const big = JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: Array.from({ length: 200 }, (_, i) => [START + 60 * i, '1']) }] } });
+    let calls = 0;
+    let chunked = false;
+    handler = (_req, res) => {
+      calls++;
+      if (chunked) {
+        // No Content-Length: 100 chunks of the body, the read must stop after the cap.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        for (let i = 0; i < 100; i++) res.write(big.slice(i * 50, (i + 1) * 50));
+        res.end(big.slice(5000));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(big.length) }).end(big);
+      }
+    };
+    const source = new PrometheusSource(account(), { retry: fastRetry, limits: { maxBytesPerAnswer: 1024 } });
+    await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow(
+      `after 1 attempt: the answer is larger than the cap of 1 KiB (limits.maxBytesPerAnswer; its Content-Length is ${(big.length / 1024).toFixed(1)} KiB): narrow the query, aggregate it or use a longer step`,
+    );
+    chunked = true;
+    await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow(
+      'after 1 attempt: the answer is larger than the cap of 1 KiB (limits.maxBytesPerAnswer; the read was stopped after 1 KiB)',
+    );
+    expect(calls).toBe(2);
+  });
+
+  it('refuses more series than the cap, naming the metric, the count and the cap', async () => {
+    const series = (n: number) => Array.from({ length: n }, (_, i) => ({ metric: { pod: `p${i}` }, values: [[START, '1']] }));
+    let n = 4;
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: series(n) } }));
+    const source = new PrometheusSource(account(), { retry: fastRetry, limits: { maxSeriesPerMetric: 3 } });
+    const attempt = source.fetch({ metric, scope: scope() });
+    await expect(attempt).rejects.toThrow(
+      "Prometheus account 'prom': metric 'errors' returned 4 series, more than the cap of 3 (limits.maxSeriesPerMetric): narrow the query or aggregate it",
+    );
+    await expect(attempt).rejects.toMatchObject({ retryable: false });
+    n = 3;
+    expect(await source.fetch({ metric, scope: scope() })).toHaveLength(3);
+  });
+
+  const notMatrix = "Prometheus account 'prom' answered metric 'errors' with a body that is not a query_range matrix result: ";
+  const notJson = "Prometheus account 'prom' answered metric 'errors' with a body that is not JSON (HTTP 200, ";
+  it.each([
+    ['a body that is not JSON', '<html>oops</html>', `${notJson}17 bytes: Unexpected token`],
+    ['JSON cut short', ok.slice(0, 60), `${notJson}60 bytes: `],
+    ['no data.result', '{"status":"success","data":{"resultType":"matrix"}}', `${notMatrix}data.result is missing`],
+    ['an error status', '{"status":"error","error":"query timed out"}', `${notMatrix}status is "error", not "success" (error: query timed out)`],
+    ['a vector', '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}}', `${notMatrix}data.resultType is "vector", not "matrix"`],
+    ['values that are not pairs', '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"],"2"]}]}}', `${notMatrix}data.result[0].values[1] is "2", not a [timestamp, "value"] pair`],
+    ['a value that is no number', '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"fast"]]}]}}', `${notMatrix}data.result[0].values[0][1] is "fast", not a sample value such as "1.5", "NaN" or "+Inf"`],
+  ])('names the source and the expected shape for %s, without retrying', async (_, body, reason) => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    };
+    const attempt = new PrometheusSource(account(), { retry: fastRetry }).fetch({ metric, scope: scope() });
+    await expect(attempt).rejects.toThrow(reason);
+    await expect(attempt).rejects.toMatchObject({ retryable: false });
+    expect(calls).toBe(1);
+  });
+
   it('sends the query Kayenta sends: query, ISO start and end, step in seconds, under a path prefix', async () => {
     handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(ok);
     requests.length = 0;

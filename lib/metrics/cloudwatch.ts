@@ -13,7 +13,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Account } from '../config/accounts.ts';
 import { BadRequestError } from '../errors.ts';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.ts';
-import { MetricFetchError, type FetchRequest, type MetricSource } from './source.ts';
+import { formatBytes, MetricFetchError, metricLimits, TimeSlice, type FetchRequest, type MetricLimits, type MetricSource } from './source.ts';
 import { scopeBindings, substitute, TemplateError, unescapeTemplate } from './template.ts';
 import { instantString, type MetricSet } from './types.ts';
 
@@ -27,7 +27,15 @@ export interface CloudWatchSourceOptions {
   clientFor?: (region: string) => CloudWatchClient;
   /** Epoch millis, for the period rules that depend on the data's age (tests). */
   now?: () => number;
+  /**
+   * Caps on one answer; DEFAULT_LIMITS (source.ts) for those left out. The series are the
+   * returned queries; the bytes are estimated from the points asked for (POINT_BYTES each).
+   */
+  limits?: Partial<MetricLimits>;
 }
+
+/** A point of an answer at its smallest: an 8-byte timestamp and an 8-byte value. */
+const POINT_BYTES = 16;
 
 /** The expanded, validated GetMetricData call of one metric and side. */
 interface Plan {
@@ -56,6 +64,7 @@ export class CloudWatchSource implements MetricSource {
   readonly #timeoutMs: number;
   readonly #clientFor: (region: string) => CloudWatchClient;
   readonly #now: () => number;
+  readonly #limits: MetricLimits;
   readonly #clients = new Map<string, CloudWatchClient>();
 
   constructor(account: CloudWatchAccount, options: CloudWatchSourceOptions = {}) {
@@ -64,6 +73,7 @@ export class CloudWatchSource implements MetricSource {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#clientFor = options.clientFor ?? ((region) => defaultClient(account, region));
     this.#now = options.now ?? Date.now;
+    this.#limits = metricLimits(options.limits);
   }
 
   render(req: FetchRequest): string {
@@ -72,16 +82,34 @@ export class CloudWatchSource implements MetricSource {
 
   async fetch(req: FetchRequest, signal?: AbortSignal): Promise<MetricSet[]> {
     const plan = this.#plan(req);
-    const client = this.#client(plan.region);
     const n = (plan.end - plan.start) / plan.period;
+    // The caps, before anything is sent: the answer's size is known from the plan.
+    const { maxSeriesPerMetric, maxBytesPerAnswer } = this.#limits;
+    if (plan.returned.length > maxSeriesPerMetric) {
+      throw this.#failure(
+        req.metric.name,
+        `it asks for ${plan.returned.length} series (queries that return data), more than the cap of ${maxSeriesPerMetric} (limits.maxSeriesPerMetric): return fewer queries or combine them in an expression`,
+      );
+    }
+    const points = plan.returned.length * n;
+    if (points * POINT_BYTES > maxBytesPerAnswer) {
+      throw this.#failure(
+        req.metric.name,
+        `the answer would hold ${points} points (${plan.returned.length} series × ${n} periods of ${plan.period} s), at least ${formatBytes(points * POINT_BYTES)}, more than the cap of ${formatBytes(maxBytesPerAnswer)} (limits.maxBytesPerAnswer): use a longer period or a shorter window`,
+      );
+    }
+    const client = this.#client(plan.region);
+    const returned = new Set(plan.returned);
     const series = new Map<string, { values: number[]; statusCode: string; messages: string[] }>();
     const common: string[] = [];
+    const slice = new TimeSlice();
     let nextToken: string | undefined;
     do {
       const page = await this.#call(client, { ...plan.input, NextToken: nextToken }, req.metric.name, signal);
       common.push(...formatMessages(page.Messages));
       for (const r of page.MetricDataResults ?? []) {
-        if (!plan.returned.includes(r.Id!)) continue;
+        if (slice.due()) await slice.pause();
+        if (!returned.has(r.Id!)) continue;
         let s = series.get(r.Id!);
         if (!s) series.set(r.Id!, (s = { values: new Array<number>(n).fill(NaN), statusCode: '', messages: [] }));
         s.statusCode = r.StatusCode ?? '';

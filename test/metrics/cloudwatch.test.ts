@@ -320,6 +320,34 @@ describe('converting results (§5.3)', () => {
   });
 });
 
+describe('limits on one answer', () => {
+  const three = metric('cpu', { type: 'cloudwatch', metricDataQueries: [cpuQuery(), { id: 'double', expression: 'cpu * 2' }, { id: 'triple', expression: 'cpu * 3' }] });
+
+  it('refuses more returned queries than limits.maxSeriesPerMetric before calling CloudWatch', async () => {
+    const err = await failure(source({ limits: { maxSeriesPerMetric: 2 } }).fetch({ metric: three, scope: scope() }));
+    expect(err.message).toBe(
+      "CloudWatch account 'cw' failed for metric 'cpu': it asks for 3 series (queries that return data), more than the cap of 2 (limits.maxSeriesPerMetric): return fewer queries or combine them in an expression",
+    );
+    expect(err.retryable).toBe(false);
+    expect(fake.calls).toEqual([]);
+    expect(await source({ limits: { maxSeriesPerMetric: 3 } }).fetch({ metric: three, scope: scope() })).toHaveLength(3);
+  });
+
+  it('refuses an answer whose points would pass limits.maxBytesPerAnswer before calling CloudWatch', async () => {
+    // 3 series × 10 periods × 16 bytes = 480 bytes.
+    const err = await failure(source({ limits: { maxBytesPerAnswer: 479 } }).fetch({ metric: three, scope: scope() }));
+    expect(err.message).toBe(
+      "CloudWatch account 'cw' failed for metric 'cpu': the answer would hold 30 points (3 series × 10 periods of 60 s), at least 480 bytes, more than the cap of 479 bytes (limits.maxBytesPerAnswer): use a longer period or a shorter window",
+    );
+    expect(fake.calls).toEqual([]);
+    expect(await source({ limits: { maxBytesPerAnswer: 480 } }).fetch({ metric: three, scope: scope() })).toHaveLength(3);
+  });
+
+  it('refuses limits that are not positive whole numbers', () => {
+    expect(() => source({ limits: { maxSeriesPerMetric: 0 } })).toThrow('limits.maxSeriesPerMetric must be a whole number of at least 1, got 0');
+  });
+});
+
 describe('failures and retries', () => {
   it.each([
     ['Throttling', ['Throttling', 'Throttling'] as const, 3],

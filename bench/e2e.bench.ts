@@ -7,6 +7,9 @@
 //
 // Run with `npm run bench:e2e`. Needs Debian's prometheus/promtool (see test/support/prometheus.ts);
 // without them it says why and exits 0. BENCH_E2E_RUNS sets the number of timed rounds (default 10).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExecutionStore } from '../lib/analysis/executions.ts';
 import { createExecution } from '../lib/analysis/start.ts';
@@ -16,12 +19,11 @@ import { metricSetPairSchema } from '../lib/config/judge-request.ts';
 import { parseWith } from '../lib/config/validation.ts';
 import { kayentaJson } from '../lib/json.ts';
 import { judge } from '../lib/judge/judge.ts';
-import { startEmulators } from '../lib/local/emulators.ts';
 import { startLocalService, type LocalService } from '../lib/local/service.ts';
 import { LocalStateMachine } from '../lib/local/state-machine.ts';
 import { MetricAccounts } from '../lib/metrics/sources.ts';
 import type { MetricSource } from '../lib/metrics/source.ts';
-import { createStorage } from '../lib/store/aws-clients.ts';
+import { openSqliteStorage } from '../lib/store/sqlite-storage.ts';
 import { ConfigStore } from '../lib/store/config-store.ts';
 import type { Condition, ObjectStore, RecordKey, RecordStore, StoredRecord } from '../lib/store/ports.ts';
 import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../test/support/prometheus.ts';
@@ -139,7 +141,7 @@ interface AnalysisTiming {
   startToEnd: number;
   /** endTime until the client saw complete. */
   endToSeen: number;
-  /** CPU (user + system) of this process — service, emulators and client — during the analysis. */
+  /** CPU (user + system) of this process — service, store and client — during the analysis. */
   cpu: number;
   final: any;
 }
@@ -296,7 +298,7 @@ function memoryStorage(): { objects: ObjectStore; records: RecordStore } {
 
 /**
  * The same assembly as startLocalService (without HTTP), with every task, store call and metric
- * fetch timed; on the emulators (as the service) or, `memory`, on in-memory what-if adapters.
+ * fetch timed; on the SQLite store on disk (as the service) or, `memory`, on in-memory what-if adapters.
  */
 async function instrumentedMachine(promUrl: string, memory = false) {
   const spans: Span[] = [];
@@ -308,8 +310,7 @@ async function instrumentedMachine(promUrl: string, memory = false) {
       spans.push({ what, start, end: performance.now() });
     }
   };
-  const emulators = memory ? undefined : await startEmulators({ host: '127.0.0.1' });
-  const storage = emulators ? createStorage(emulators) : memoryStorage();
+  const storage = memory ? memoryStorage() : openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'canaria-bench-')), 'canaria.db'));
   const objects: ObjectStore = {
     putJson: (k, v) => timed(`s3 put ${kind(k)}`, () => storage.objects.putJson(k, v)),
     getJson: (k) => timed(`s3 get ${kind(k)}`, () => storage.objects.getJson(k)),
@@ -340,7 +341,7 @@ async function instrumentedMachine(promUrl: string, memory = false) {
     Object.entries(handlers).map(([name, fn]) => [name, (input: unknown) => timed(`task ${name}`, () => (fn as (i: unknown) => Promise<unknown>)(input))]),
   );
   const machine = new LocalStateMachine(deps, { overrides });
-  return { spans, machine, executions, configs, deps, storage, realAccounts, stop: async () => emulators?.stop() };
+  return { spans, machine, executions, configs, deps, storage, realAccounts, stop: async () => (storage as { close?: () => void }).close?.() };
 }
 
 function kind(key: string): string {
@@ -466,7 +467,7 @@ async function breakdown(promUrl: string, directMedian: number): Promise<void> {
       console.log(`    ${pad(name, 22)} (${String(bytes).padStart(5)} B JSON)   wall ${ms(wall).padStart(8)}   CPU ${ms(cpu).padStart(8)}   × ${perAnalysis} per analysis`);
     }
     const storeCalls = runs[0].spans.filter((s) => s.what.startsWith('s3 ') || s.what.startsWith('dynamo ')).length;
-    console.log(`  → ${storeCalls} store calls per analysis ≈ ${ms(storeCpuPerAnalysis)} of CPU on the service's one thread (emulators and SDK clients share it)`);
+    console.log(`  → ${storeCalls} store calls per analysis ≈ ${ms(storeCpuPerAnalysis)} of CPU on the service's one thread (the store shares it)`);
 
     const { source } = inst.realAccounts.resolve('prom', 'prometheus');
     const sourceTasks = config.metrics.flatMap((metric) =>
@@ -519,7 +520,8 @@ async function main(): Promise<void> {
   let service: LocalService | undefined;
   try {
     prom = await startPrometheus([...CANARY_DATASET]);
-    service = await startLocalService({ port: 0, accounts: [{ name: 'prom', type: 'prometheus', endpoint: prom.url }] });
+    // As `canaria serve` runs: its store on disk (a temporary data directory).
+    service = await startLocalService({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'canaria-bench-')), accounts: [{ name: 'prom', type: 'prometheus', endpoint: prom.url }] });
     console.log(`${available.version}; Prometheus ready in ${ms(prom.timings.totalMs)}; node ${process.version}`);
 
     const c0 = performance.now();
@@ -554,7 +556,7 @@ async function main(): Promise<void> {
     const directRounds: Array<{ wall: number; cpu: number }> = [];
     const idle: AnalysisTiming[] = [];
     for (let i = 0; i < RUNS; i++) {
-      // Interleaved, so drift (GC, the emulators' growing data) hits both alike.
+      // Interleaved, so drift (GC, the store's growing data) hits both alike.
       analyses.push(await runAnalysis(service, configId, 'poll'));
       directRounds.push(await runDirect(prom.url, queries));
       idle.push(await runAnalysis(service, configId, 'idle'));

@@ -16,6 +16,9 @@ stops it. On stderr it logs a line per request and one per finished analysis:
   canaria: analysis 01J… succeeded: Pass, score 100
   canaria: analysis 01J… terminal in fetch: REASON
 
+On a loopback address it answers only requests whose Host is localhost or that address
+(421 otherwise, against DNS rebinding); a body over 1 MiB gets 413.
+
 Options:
       --host HOST       address to listen on (default 127.0.0.1)
       --port PORT       port to listen on (default 8090; 0 picks a free one)

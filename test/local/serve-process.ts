@@ -1,7 +1,7 @@
 // `canaria serve` as a child process for the test/local suites.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/canaria.js', import.meta.url));
 
@@ -14,10 +14,10 @@ export interface Served {
   waitForStderr: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
 }
 
-/** Processes started by the calling suite, killed after each test. */
-export function useProcesses() {
+/** Processes started by the calling suite, killed after each test (or, with 'all', after the suite). */
+export function useProcesses(killAfter: 'each' | 'all' = 'each') {
   const running = new Set<ChildProcess>();
-  afterEach(() => {
+  (killAfter === 'each' ? afterEach : afterAll)(() => {
     for (const p of running) p.kill('SIGKILL');
     running.clear();
   });

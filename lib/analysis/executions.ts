@@ -127,6 +127,11 @@ export class ExecutionStore {
     return (await this.records.queryPartition(PK)).map(toRecord);
   }
 
+  /** The executions still recorded running. */
+  async listRunning(): Promise<ExecutionRecord[]> {
+    return (await this.list()).filter((r) => r.status === 'running');
+  }
+
   /** Applies `change` while the execution is running; returns false once it has ended. */
   async update(id: string, change: Partial<ExecutionRecord>): Promise<boolean> {
     const current = await this.records.get({ pk: PK, sk: id });

@@ -8,8 +8,8 @@ import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request
 import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { judge } from '../judge/judge.ts';
-import { mixAll } from '../metrics/mixer.ts';
-import { MetricFetchError } from '../metrics/source.ts';
+import { mixAllYielding } from '../metrics/mixer.ts';
+import { MetricFetchError, TimeSlice } from '../metrics/source.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 import { failure, type Stage } from './executions.ts';
@@ -91,8 +91,13 @@ export async function fetchOne(item: FetchItem, deps: TaskDeps): Promise<FetchRe
     if (err instanceof MetricFetchError && err.retryable) throw new TransientFetchError(message);
     throw new AnalysisError(message);
   }
-  const json = kayentaJson(sets);
-  if (json.length <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[] };
+  // Each value takes at least two characters of JSON ("1,"): sets surely too big for the state
+  // go to S3 without being written out here first.
+  const values = sets.reduce((n, s) => n + s.values.length, 0);
+  if (2 * values <= item.inlineBytes) {
+    const json = kayentaJson(sets);
+    if (json.length <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[] };
+  }
   await deps.executions.putSets(item.executionId, item.metric, item.side, sets);
   return { stored: true };
 }
@@ -115,7 +120,7 @@ export async function mix({ executionId, fetched }: MixInput, deps: TaskDeps): P
   const [control, experiment] = await Promise.all(SIDES.map(load));
   let pairs;
   try {
-    pairs = mixAll(config.metrics.map((m) => m.name), control, experiment).pairs;
+    pairs = (await mixAllYielding(config.metrics.map((m) => m.name), control, experiment)).pairs;
   } catch (err) {
     throw new AnalysisError(`mixing metric sets: ${(err as Error).message}`);
   }
@@ -132,7 +137,13 @@ export async function judgeTask(
   const { config, executionRequest } = await deps.executions.document(executionId);
   const stored = await deps.executions.pairList(metricSetPairListId);
   // Stored as Kayenta writes it ("NaN" strings): read back through the judge's input schema.
-  const pairs = stored.map((p, i) => parseWith(metricSetPairSchema, p, ['metricSetPairList', i]));
+  // Pair by pair, giving the event loop a turn between them when it has held it long.
+  const pairs = [];
+  const slice = new TimeSlice();
+  for (let i = 0; i < stored.length; i++) {
+    pairs.push(parseWith(metricSetPairSchema, stored[i], ['metricSetPairList', i]));
+    if (slice.due()) await slice.pause();
+  }
   const judged = judge(config as CanaryConfig, pairs, executionRequest.thresholds);
   const result = explainResult(judged, pairs, executionRequest.thresholds, executionRequest.strict);
   await deps.executions.putResult(executionId, result);

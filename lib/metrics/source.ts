@@ -47,14 +47,16 @@ export interface MetricLimits {
    * Bytes of one answer. Prometheus: the response body, whose read stops there (Content-Length
    * beyond it is refused before reading). CloudWatch, whose SDK reads the answers itself: the
    * points asked for (series × periods) at 16 bytes each (a timestamp and a value), checked
-   * before anything is sent. Default 32 MiB: 1,000 series of about 1,000 points each, or one
-   * series far beyond Prometheus' 11,000 points per query; JSON.parse of 32 MB takes ~0.3 s and
-   * its objects ~130 MB, which fits a 512 MB Lambda and keeps the event loop free within 1 s.
+   * before anything is sent. Default 16 MiB: 1,000 series of ~700 points, 100 of ~7,000, one
+   * far beyond Prometheus' 11,000 points per query, while canary answers (tens of series,
+   * ≤ 1,440 points) stay under 2 MB. JSON.parse of 16 MB holds the event loop ~0.15 s and its
+   * objects take ~65 MB; an answer at the cap then costs seconds of storing and judging
+   * downstream, which a larger cap would lengthen (docs/metrics.md, "Limits and faults").
    */
   maxBytesPerAnswer: number;
 }
 
-export const DEFAULT_LIMITS: Readonly<MetricLimits> = Object.freeze({ maxSeriesPerMetric: 1000, maxBytesPerAnswer: 32 * 1024 * 1024 });
+export const DEFAULT_LIMITS: Readonly<MetricLimits> = Object.freeze({ maxSeriesPerMetric: 1000, maxBytesPerAnswer: 16 * 1024 * 1024 });
 
 /** The limits with defaults for what `partial` leaves out; a limit that is not a positive whole number is refused. */
 export function metricLimits(partial: Partial<MetricLimits> = {}): MetricLimits {
@@ -65,7 +67,7 @@ export function metricLimits(partial: Partial<MetricLimits> = {}): MetricLimits 
   return limits;
 }
 
-/** "32 MiB", "1.5 KiB", "900 bytes". */
+/** "16 MiB", "1.5 KiB", "900 bytes". */
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB'];
   let value = bytes;

@@ -10,7 +10,8 @@ export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090]
 
 Serves canaria's HTTP API locally with the same route logic as the AWS Lambdas, on an
 embedded SQLite store kept in --data-dir (canaria.db). Prints "canaria listening on
-http://HOST:PORT" on stdout when ready; Ctrl-C stops it. On stderr it logs a line per request and one per finished analysis:
+http://HOST:PORT" on stdout when ready; Ctrl-C stops it. On stderr it logs a line per
+request and one per finished analysis:
   canaria: POST /canary/1b2c 200 12 ms                (the path without its query string)
   canaria: analysis 01J… succeeded: Pass, score 100
   canaria: analysis 01J… terminal in fetch: REASON

@@ -47,10 +47,10 @@ export interface MetricLimits {
    * Bytes of one answer. Prometheus: the response body, whose read stops there (Content-Length
    * beyond it is refused before reading). CloudWatch, whose SDK reads the answers itself: the
    * points asked for (series × periods) at 16 bytes each (a timestamp and a value), checked
-   * before anything is sent. Default 16 MiB: 1,000 series of ~700 points, 100 of ~7,000, one
+   * before anything is sent. Default 16 MiB: 1,000 series of 500–700 points, 100 of 5,000–7,000, one
    * far beyond Prometheus' 11,000 points per query, while canary answers (tens of series,
-   * ≤ 1,440 points) stay under 2 MB. JSON.parse of 16 MB holds the event loop ~0.15 s and its
-   * objects take ~65 MB; an answer at the cap then costs seconds of storing and judging
+   * ≤ 1,440 points) stay under 2 MB. JSON.parse of 16 MB holds the event loop 0.15–0.4 s and
+   * its objects take ~55 MB; an answer at the cap then costs seconds of storing and judging
    * downstream, which a larger cap would lengthen (docs/metrics.md, "Limits and faults").
    */
   maxBytesPerAnswer: number;

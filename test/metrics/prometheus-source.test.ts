@@ -251,6 +251,29 @@ describe('Prometheus source failures', () => {
     expect(calls).toBe(2);
   });
 
+  it('drops the connection at the byte cap: a 50 MB answer is not downloaded', async () => {
+    const body = Buffer.alloc(50 * 1024 * 1024, 0x20);
+    let sent = 0;
+    const closed = new Promise<void>((resolve) => {
+      handler = (_req, res) => {
+        res.on('error', () => undefined);
+        res.socket!.once('close', () => resolve());
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const next = () => {
+          while (sent < body.length && !res.destroyed) {
+            if (!res.write(body.subarray(sent, (sent += 64 * 1024)))) return void res.once('drain', next);
+          }
+          if (!res.destroyed) res.end();
+        };
+        next();
+      };
+    });
+    const source = new PrometheusSource(account(), { retry: fastRetry, limits: { maxBytesPerAnswer: 1024 * 1024 } });
+    await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow('the read was stopped after 1 MiB');
+    await closed;
+    expect(sent).toBeLessThan(10 * 1024 * 1024);
+  });
+
   it('refuses more series than the cap, naming the metric, the count and the cap', async () => {
     const series = (n: number) => Array.from({ length: n }, (_, i) => ({ metric: { pod: `p${i}` }, values: [[START, '1']] }));
     let n = 4;

@@ -4,6 +4,7 @@ import { metaHandlers } from '../api/meta-api.ts';
 import { metricsHandlers } from '../api/metrics-api.ts';
 import { canaryHandlers } from '../api/canary-api.ts';
 import { ExecutionStore } from '../analysis/executions.ts';
+import { endInterrupted } from '../analysis/interrupted.ts';
 import { finishedLine, LocalStateMachine, type LocalRunOptions } from './state-machine.ts';
 import type { Account } from '../config/accounts.ts';
 import { MetricAccounts, type SourceOptions } from '../metrics/sources.ts';
@@ -49,6 +50,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const accounts = new MetricAccounts(options.accounts ?? [], { ...options.sourceOptions, howToConfigure: 'start canaria serve with --accounts FILE' });
     const executions = new ExecutionStore(storage);
     const now = () => Date.now();
+    // Nothing of an analysis survives the process: those a restart cut off end terminal now.
+    await endInterrupted(executions, now(), (id, record) => options.analysisLog?.(finishedLine(id, record)));
     const machine = new LocalStateMachine({ executions, accounts, configs, now }, withAnalysisLog(options.stateMachine, options.analysisLog));
     const routes = createApp({
       ...canaryConfigHandlers(configs),

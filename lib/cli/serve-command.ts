@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { loadAccountsFile, type Account } from '../config/accounts.ts';
 import { ValidationError } from '../config/validation.ts';
-import { DataDirInUseError } from '../local/emulators.ts';
+import { DataDirInUseError } from '../local/data-dir.ts';
+import { LegacyDataDirError } from '../local/legacy-data-dir.ts';
 import { startLocalService } from '../local/service.ts';
 import { parseOptions, UsageError, usageErrorOf } from './io.ts';
 
@@ -65,6 +66,7 @@ export async function serveCommand(args: string[]): Promise<void> {
       accounts,
       ...(opts.quiet ? {} : { requestLog: logLine }),
       analysisLog: logLine,
+      storageLog: logLine,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -72,6 +74,9 @@ export async function serveCommand(args: string[]): Promise<void> {
       throw new UsageError(`cannot listen on ${opts.host}:${port}: ${e.code}`);
     }
     if (err instanceof DataDirInUseError) throw new UsageError(err.message);
+    if (err instanceof LegacyDataDirError) {
+      throw new UsageError(`${err.message}; to start with an empty store instead, move s3/ and dynamodb/ out of ${opts['data-dir']}`);
+    }
     throw err;
   }
   // Handlers first: whoever reads the ready line may signal at once.

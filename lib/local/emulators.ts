@@ -74,5 +74,3 @@ export async function startEmulators(options: { host?: string; dataDir?: string 
     },
   };
 }
-
-export { DataDirInUseError } from './data-dir.ts';

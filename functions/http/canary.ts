@@ -5,8 +5,7 @@ import { ExecutionStore } from '../../lib/analysis/executions.ts';
 import { canaryHandlers } from '../../lib/api/canary-api.ts';
 import { httpApiHandler } from '../../lib/api/lambda.ts';
 import { createApp } from '../../lib/api/router.ts';
-import { accountsFromEnvironment, DEPLOY_ACCOUNTS_HINT } from '../../lib/config/accounts.ts';
-import { MetricAccounts } from '../../lib/metrics/sources.ts';
+import { deployedAccounts } from '../../lib/metrics/sources.ts';
 import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
 import { ConfigStore } from '../../lib/store/config-store.ts';
 
@@ -18,7 +17,7 @@ export const handler = httpApiHandler(
     canaryHandlers({
       configs: new ConfigStore(storage),
       executions: new ExecutionStore(storage),
-      accounts: new MetricAccounts(accountsFromEnvironment().accounts, { howToConfigure: DEPLOY_ACCOUNTS_HINT }),
+      accounts: deployedAccounts(),
       starter: new StepFunctionsStarter(stateMachineArn),
       now: Date.now,
     }),

@@ -2,8 +2,7 @@
 import { httpApiHandler } from '../../lib/api/lambda.ts';
 import { metricsHandlers } from '../../lib/api/metrics-api.ts';
 import { createApp } from '../../lib/api/router.ts';
-import { accountsFromEnvironment, DEPLOY_ACCOUNTS_HINT } from '../../lib/config/accounts.ts';
-import { MetricAccounts } from '../../lib/metrics/sources.ts';
+import { deployedAccounts } from '../../lib/metrics/sources.ts';
 import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
 import { ConfigStore } from '../../lib/store/config-store.ts';
 import { MetricSetListStore } from '../../lib/store/metric-set-lists.ts';
@@ -12,7 +11,7 @@ const storage = storageFromEnvironment();
 export const handler = httpApiHandler(
   createApp(
     metricsHandlers({
-      accounts: new MetricAccounts(accountsFromEnvironment().accounts, { howToConfigure: DEPLOY_ACCOUNTS_HINT }),
+      accounts: deployedAccounts(),
       configs: new ConfigStore(storage),
       metricSetLists: new MetricSetListStore(storage.objects),
     }),

@@ -2,8 +2,7 @@
 // the task in lib/analysis/tasks.ts. Thrown errors keep their name, which Retry/Catch match.
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
 import { fetchOne, judgeRemoteBody, judgeTask, mix, plan as planTask, record as recordTask, recordFailure as recordFailureTask, type TaskDeps } from '../../lib/analysis/tasks.ts';
-import { accountsFromEnvironment, DEPLOY_ACCOUNTS_HINT } from '../../lib/config/accounts.ts';
-import { MetricAccounts } from '../../lib/metrics/sources.ts';
+import { deployedAccounts } from '../../lib/metrics/sources.ts';
 import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
 import { ConfigStore } from '../../lib/store/config-store.ts';
 
@@ -11,7 +10,7 @@ const storage = storageFromEnvironment();
 const deps: TaskDeps = {
   executions: new ExecutionStore(storage),
   configs: new ConfigStore(storage),
-  accounts: new MetricAccounts(accountsFromEnvironment().accounts, { howToConfigure: DEPLOY_ACCOUNTS_HINT }),
+  accounts: deployedAccounts(),
   now: Date.now,
 };
 

@@ -231,7 +231,8 @@ export async function analyzeCommand(args: string[]): Promise<number> {
     }
     if (o.strict && rawRequest !== null && typeof rawRequest === 'object' && !Array.isArray(rawRequest)) rawRequest = { ...rawRequest, strict: true };
     executionRequest = parseWith(executionRequestSchema, rawRequest, ['executionRequest']);
-    accounts = new ReportingAccounts((await loadAccountsFile(o.accounts)).accounts, { retry: { ...DEFAULT_RETRY, onRetry } });
+    const file = await loadAccountsFile(o.accounts);
+    accounts = new ReportingAccounts(file.accounts, { retry: { ...DEFAULT_RETRY, onRetry }, limits: file.limits });
   } catch (err) {
     if (err instanceof ValidationError) throw usageErrorOf(err);
     throw err;

@@ -1,6 +1,6 @@
 // `canaria serve`: the embedded local service (npm start).
 import { resolve } from 'node:path';
-import { loadAccountsFile, type Account } from '../config/accounts.ts';
+import { loadAccountsFile, type Account, type AccountsFile } from '../config/accounts.ts';
 import { ValidationError } from '../config/validation.ts';
 import { DataDirInUseError } from '../local/data-dir.ts';
 import { LegacyDataDirError } from '../local/legacy-data-dir.ts';
@@ -48,9 +48,10 @@ export async function serveCommand(args: string[]): Promise<void> {
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${opts.port}"`);
   let accounts: Account[] = [];
+  let limits: AccountsFile['limits'];
   if (opts.accounts !== undefined) {
     try {
-      accounts = (await loadAccountsFile(opts.accounts)).accounts;
+      ({ accounts, limits } = await loadAccountsFile(opts.accounts));
       process.stderr.write(`canaria: ${accounts.length} metric account(s) from ${opts.accounts}\n`);
     } catch (err) {
       if (err instanceof ValidationError) throw usageErrorOf(err);
@@ -64,6 +65,7 @@ export async function serveCommand(args: string[]): Promise<void> {
       port,
       dataDir: resolve(opts['data-dir']),
       accounts,
+      sourceOptions: { limits },
       ...(opts.quiet ? {} : { requestLog: logLine }),
       analysisLog: logLine,
       storageLog: logLine,

@@ -47,8 +47,14 @@ export const accountSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+const limit = z.int().positive({ error: 'must be a whole number of at least 1' });
+
 export const accountsFileSchema = z
-  .strictObject({ accounts: z.array(accountSchema) })
+  .strictObject({
+    accounts: z.array(accountSchema),
+    /** What one metric's answer may hold (lib/metrics/source.ts MetricLimits; defaults there). */
+    limits: z.strictObject({ maxSeriesPerMetric: limit.optional(), maxBytesPerAnswer: limit.optional() }).optional(),
+  })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     file.accounts.forEach((a, i) => {

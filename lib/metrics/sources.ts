@@ -1,15 +1,17 @@
 // The factory: an account's type picks its source. Adding Datadog is one case here and one file.
-import type { Account } from '../config/accounts.ts';
+import { accountsFromEnvironment, DEPLOY_ACCOUNTS_HINT, type Account } from '../config/accounts.ts';
 import { splitAccountNames } from '../config/execution-request.ts';
 import { BadRequestError } from '../errors.ts';
 import { CloudWatchSource } from './cloudwatch.ts';
 import { PrometheusSource } from './prometheus.ts';
 import type { RetryPolicy } from './retry.ts';
-import type { MetricSource } from './source.ts';
+import type { MetricLimits, MetricSource } from './source.ts';
 
 export interface SourceOptions {
   retry?: RetryPolicy;
   timeoutMs?: number;
+  /** Caps on one answer (the accounts file's `limits`); defaults in source.ts. */
+  limits?: Partial<MetricLimits>;
 }
 
 export interface AccountsOptions extends SourceOptions {
@@ -86,4 +88,10 @@ export class MetricAccounts {
     if (!source) this.sources.set(account.name, (source = createMetricSource(account, this.options)));
     return { account, source };
   }
+}
+
+/** A deployed function's accounts and limits, from CANARIA_ACCOUNTS. */
+export function deployedAccounts(env: NodeJS.ProcessEnv = process.env): MetricAccounts {
+  const file = accountsFromEnvironment(env);
+  return new MetricAccounts(file.accounts, { howToConfigure: DEPLOY_ACCOUNTS_HINT, limits: file.limits });
 }

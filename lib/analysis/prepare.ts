@@ -66,7 +66,8 @@ export function prepareExecution(
     throw new BadRequestError(`canaryConfig.judge.name: canaria runs ${JUDGE_NAME} only, not "${config.judge.name}".`);
   }
   const scopes = resolveWindows(request.scopes, now);
-  const missing = [...new Set(config.metrics.map((m) => m.scopeName ?? 'default'))].filter((s) => !scopes[s]);
+  // Own keys only: a scope named "toString" is not Object.prototype's.
+  const missing = [...new Set(config.metrics.map((m) => m.scopeName ?? 'default'))].filter((s) => !Object.hasOwn(scopes, s));
   if (missing.length > 0) {
     throw new BadRequestError(`Canary metrics require scopes which were not provided in the execution request: [${missing.join(', ')}]`);
   }
@@ -116,7 +117,8 @@ export function scopeFreeMetricWarnings(config: CanaryConfig): string[] {
     if (!q) return [];
     let texts: string[];
     if (q.type === 'prometheus') {
-      const text = q.customInlineTemplate ?? (q.customFilterTemplate ? config.templates?.[q.customFilterTemplate] : undefined);
+      const named = q.customFilterTemplate;
+      const text = q.customInlineTemplate ?? (named && config.templates && Object.hasOwn(config.templates, named) ? config.templates[named] : undefined);
       if (text === undefined) return []; // resourceType queries put the scope in themselves
       texts = [text];
     } else {

@@ -54,7 +54,7 @@ async function previewMetric(
 ): Promise<MetricPreview> {
   const scopeName = metric.scopeName ?? 'default';
   const out: MetricPreview = { name: metric.name, scopeName, control: {}, experiment: {}, problems: [] };
-  const pair = scopes[scopeName];
+  const pair = Object.hasOwn(scopes, scopeName) ? scopes[scopeName] : undefined; // not Object.prototype's "toString"
   if (!pair) {
     out.problems.push(`uses scope '${scopeName}', which the request does not define (it has: ${Object.keys(scopes).join(', ') || 'none'})`);
     return out;

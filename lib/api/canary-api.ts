@@ -1,16 +1,19 @@
 // Canary executions as Kayenta serves them (api-spec.md §1.4–1.9), Kayenta's RemoteJudge, and the
 // synchronous verdict for Argo's web provider (§3.5 pattern A).
+import { z } from 'zod';
 import type { ExecutionStore } from '../analysis/executions.ts';
 import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';
+import { applicationSchema } from '../config/canary-config.ts';
 import { resolveWindows } from '../config/execution-request.ts';
 import { judgeRequestSchema } from '../config/judge-request.ts';
+import { parseWith } from '../config/validation.ts';
 import { BadRequestError } from '../errors.ts';
 import { judge, JUDGE_NAME } from '../judge/judge.ts';
 import { sleep } from '../metrics/retry.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import { accountNamesParam, json, listParam, readJsonBody, type ApiRequest } from './http.ts';
+import { accountNamesParam, decimalSchema, json, listParam, readJsonBody, type ApiRequest } from './http.ts';
 import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
 import type { Handlers } from './router.ts';
 
@@ -29,15 +32,38 @@ const EXECUTION_STATUSES = ['not_started', 'running', 'paused', 'suspended', 'su
 
 const first = (req: ApiRequest, name: string) => req.query[name]?.[0] || undefined;
 
+/** An idempotency key: it keys a record together with the application, so short and plain. */
+const idempotencyKeySchema = z.string().regex(/^[\x20-\x7e]{1,255}$/, { error: 'must be 1 to 255 printable ASCII characters' });
+
+/** The Idempotency-Key header, or the idempotencyKey parameter, checked. */
+function idempotencyKey(req: ApiRequest, fromQuery = true): string | undefined {
+  const header = req.headers['idempotency-key'] || undefined;
+  if (header !== undefined) return parseWith(idempotencyKeySchema, header, ['Idempotency-Key']);
+  const param = fromQuery ? first(req, 'idempotencyKey') : undefined;
+  return param === undefined ? undefined : parseWith(idempotencyKeySchema, param, ['idempotencyKey']);
+}
+
+/** The application a start names in its query, checked (it is stored and keys idempotency). */
+function applicationParam(req: ApiRequest): string | undefined {
+  const application = first(req, 'application');
+  return application === undefined ? undefined : parseWith(applicationSchema, application, ['application']);
+}
+
 function accountParams(req: ApiRequest) {
   return {
     metricsAccountName: accountNamesParam(req),
     storageAccountName: first(req, 'storageAccountName'),
     configurationAccountName: first(req, 'configurationAccountName'),
     parentPipelineExecutionId: first(req, 'parentPipelineExecutionId'),
-    idempotencyKey: req.headers['idempotency-key'] || first(req, 'idempotencyKey'),
+    idempotencyKey: idempotencyKey(req),
   };
 }
+
+/** GET /canary/executions paging: decimal digits only (Spring binds `limit=0x10` to nothing either). */
+const pageParams = z.object({
+  limit: decimalSchema(1, 100).optional(),
+  page: decimalSchema(1, 1_000_000).optional(),
+});
 
 /** Argo's kayenta provider decides from the score truncated to an integer (api-spec.md §2.3). */
 export function argoPhase(score: number, thresholds: { pass: number; marginal: number }): 'Successful' | 'Inconclusive' | 'Failed' {
@@ -53,26 +79,27 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
   return {
     startCanary: async (req, { canaryConfigId }) => {
       const executionRequest = readJsonBody(req, startCanaryBodySchema);
+      const params = { application: applicationParam(req), ...accountParams(req) };
       const config = await deps.configs.get(canaryConfigId);
-      const application = first(req, 'application') ?? config.applications?.[0] ?? 'ad-hoc';
-      const id = await start({ config, canaryConfigId, executionRequest, application, ...accountParams(req) });
+      const application = params.application ?? config.applications?.[0] ?? 'ad-hoc';
+      const id = await start({ config, canaryConfigId, executionRequest, ...params, application });
       return json(200, { canaryExecutionId: id });
     },
 
     startAdhocCanary: async (req) => {
       const body = readJsonBody(req, adhocCanaryBodySchema);
-      const application = first(req, 'application') ?? 'ad-hoc';
-      const id = await start({ config: body.canaryConfig, canaryConfigId: 'ad-hoc', executionRequest: body.executionRequest, application, ...accountParams(req) });
+      const params = { application: applicationParam(req), ...accountParams(req) };
+      const application = params.application ?? 'ad-hoc';
+      const id = await start({ config: body.canaryConfig, canaryConfigId: 'ad-hoc', executionRequest: body.executionRequest, ...params, application });
       return json(200, { canaryExecutionId: id });
     },
 
     getCanaryExecution: async (_req, { canaryExecutionId }) => json(200, await executionStatus(deps.executions, canaryExecutionId, deps.now())),
 
     listCanaryExecutions: async (req) => {
-      const limit = Number(first(req, 'limit') ?? 20);
-      const page = Number(first(req, 'page') ?? 1);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new BadRequestError('limit: must be a whole number from 1 to 100');
-      if (!Number.isInteger(page) || page < 1) throw new BadRequestError('page: must be a whole number from 1');
+      const paging = parseWith(pageParams, { limit: first(req, 'limit'), page: first(req, 'page') });
+      const limit = paging.limit ?? 20;
+      const page = paging.page ?? 1;
       const application = first(req, 'application');
       const statuses = new Set(listParam(req, 'statuses').map((s) => s.toLowerCase()));
       const unknown = [...statuses].filter((s) => !EXECUTION_STATUSES.includes(s));
@@ -105,6 +132,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     judgement: async (req) => {
       const received = deps.now();
       const body = readJsonBody(req, judgementBodySchema);
+      const key = idempotencyKey(req, false);
       const { config, id: canaryConfigId } = await deps.configs.find(body);
       // Scopes without a window judge the last lookbackSeconds (else the default window).
       const scopes = body.lookbackSeconds ? resolveWindows(body.scopes, received, body.lookbackSeconds * 1000) : body.scopes;
@@ -114,7 +142,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
         application: body.application,
         executionRequest: { scopes, thresholds: body.thresholds, strict: body.strict },
         metricsAccountName: accountNamesParam(req, body.metricsAccountName),
-        idempotencyKey: req.headers['idempotency-key'] || undefined,
+        idempotencyKey: key,
       });
       const until = received + body.timeoutSeconds * 1000;
       let record = await deps.executions.get(executionId);

@@ -1,15 +1,12 @@
 // /canaryConfig: Kayenta's CanaryConfigController semantics (api-spec.md §1.3).
 import { scopeFreeMetricWarnings } from '../analysis/prepare.ts';
-import { CONFIG_ID_PATTERN, storableCanaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { BadRequestError, NotFoundError } from '../errors.ts';
+import { storableCanaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
+import { BadRequestError } from '../errors.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 import { json, listParam, noContent, readJsonBody } from './http.ts';
 import type { Handlers } from './router.ts';
 
-function knownId(id: string): string {
-  if (!CONFIG_ID_PATTERN.test(id)) throw new NotFoundError(`Canary config '${id}' was not found.`);
-  return id;
-}
+// Ids from paths arrive checked against the route table's id schema (router.ts).
 
 /** What is storable but likely wrong, as an extra field Kayenta clients ignore. */
 function warnings(config: CanaryConfig): { warnings?: string[] } {
@@ -26,11 +23,10 @@ export function canaryConfigHandlers(store: ConfigStore): Handlers {
       return json(200, { canaryConfigId: await store.create(config), ...warnings(config) });
     },
 
-    getCanaryConfig: async (_req, { canaryConfigId }) => json(200, await store.get(knownId(canaryConfigId))),
+    getCanaryConfig: async (_req, { canaryConfigId }) => json(200, await store.get(canaryConfigId)),
 
     replaceCanaryConfig: async (req, { canaryConfigId }) => {
       const config = readJsonBody(req, storableCanaryConfigSchema);
-      if (!CONFIG_ID_PATTERN.test(canaryConfigId)) throw new BadRequestError(`Canary config '${canaryConfigId}' does not exist.`);
       if (config.id !== undefined && config.id !== canaryConfigId) {
         throw new BadRequestError(`id: '${config.id}' does not match the id in the path, '${canaryConfigId}'.`);
       }
@@ -39,7 +35,7 @@ export function canaryConfigHandlers(store: ConfigStore): Handlers {
     },
 
     deleteCanaryConfig: async (_req, { canaryConfigId }) => {
-      await store.delete(knownId(canaryConfigId));
+      await store.delete(canaryConfigId);
       return noContent();
     },
   };

@@ -1,6 +1,6 @@
 // Request bodies of the canary execution routes.
 import { z } from 'zod';
-import { canaryConfigSchema } from '../config/canary-config.ts';
+import { applicationSchema, canaryConfigSchema, idSchema, nameText } from '../config/canary-config.ts';
 import { accountNamesSchema, executionRequestSchema, scopesSchema, thresholdsSchema } from '../config/execution-request.ts';
 
 /** POST /canary/{canaryConfigId}: Kayenta's CanaryExecutionRequest. */
@@ -11,9 +11,10 @@ export const adhocCanaryBodySchema = z.looseObject({ canaryConfig: canaryConfigS
 
 /** A config by value, by id, or by name within an application (preview and /v1/judgements). */
 export const configRefShape = {
-  application: z.string().min(1).optional(),
-  canaryConfigName: z.string().min(1).optional(),
-  canaryConfigId: z.string().min(1).optional(),
+  application: applicationSchema.optional(),
+  canaryConfigName: nameText.min(1).optional(),
+  /** Checked against the id pattern before any store sees it. */
+  canaryConfigId: idSchema.optional(),
   canaryConfig: canaryConfigSchema.optional(),
 };
 
@@ -29,7 +30,7 @@ export function checkConfigRef(b: { application?: string; canaryConfigName?: str
 export const judgementBodySchema = z
   .looseObject({
     ...configRefShape,
-    application: z.string().min(1),
+    application: applicationSchema,
     scopes: scopesSchema,
     thresholds: thresholdsSchema,
     metricsAccountName: accountNamesSchema.optional(),

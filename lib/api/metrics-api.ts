@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { previewConfig } from '../analysis/preview.ts';
 import type { CanaryMetricConfig } from '../config/canary-config.ts';
-import { cloudWatchQuerySchema, prometheusQuerySchema } from '../config/canary-config.ts';
+import { cloudWatchQuerySchema, LIMITS, prometheusQuerySchema } from '../config/canary-config.ts';
+import { instant } from '../config/execution-request.ts';
 import { parseWith } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
 import { scopeWindow } from '../metrics/prometheus.ts';
@@ -12,7 +13,7 @@ import type { MetricAccounts } from '../metrics/sources.ts';
 import type { CanaryScope } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 import type { MetricSetListStore } from '../store/metric-set-lists.ts';
-import { accountNamesParam, json, listParam, readJsonBody, type ApiRequest } from './http.ts';
+import { accountNamesParam, json, listParam, queryParams, readJsonBody } from './http.ts';
 import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
 import type { Handlers } from './router.ts';
 
@@ -22,15 +23,14 @@ export interface MetricsApiDeps {
   configs: ConfigStore;
 }
 
-const seconds = z.string().regex(/^[1-9]\d*$/, { error: 'must be a whole number of seconds above 0' }).transform(Number);
+/** Decimal digits only: `0x10`, `1e1`, ` 5` and `+5` are refused, naming the parameter. */
+const seconds = z
+  .string()
+  .regex(/^[1-9][0-9]*$/, { error: 'must be a whole number of seconds above 0' })
+  .transform(Number)
+  .refine((n) => n <= LIMITS.step, { error: `must be at most ${LIMITS.step} seconds` });
 const flag = z.enum(['true', 'false']).optional().transform((v) => v === 'true');
 const text = z.string().optional();
-
-/** The first value of each query parameter, validated: errors name the parameter. */
-function queryParams<T extends z.ZodType>(req: ApiRequest, schema: T): z.output<T> {
-  const first = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, v[0]]));
-  return parseWith(schema, first);
-}
 
 const fetchCommon = {
   metricsAccountName: text,
@@ -38,8 +38,9 @@ const fetchCommon = {
   metricSetName: z.string().min(1),
   scope: text,
   location: text,
-  start: text,
-  end: text,
+  // As Kayenta's Instant.parse: an ISO-8601 instant (an empty value counts as absent).
+  start: z.preprocess((v) => (v === '' ? undefined : v), instant.optional()),
+  end: z.preprocess((v) => (v === '' ? undefined : v), instant.optional()),
   dryRun: flag,
 };
 

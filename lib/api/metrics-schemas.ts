@@ -1,13 +1,13 @@
 // Request bodies of the metric routes.
 import { z } from 'zod';
-import { cloudWatchQuerySchema } from '../config/canary-config.ts';
+import { cloudWatchQuerySchema, LIMITS, namedRecord } from '../config/canary-config.ts';
 import { accountNamesSchema, scopesSchema } from '../config/execution-request.ts';
 import { checkConfigRef, configRefShape } from './canary-schemas.ts';
 
 export const cloudWatchFetchBodySchema = z.looseObject({
   metricDataQueries: cloudWatchQuerySchema.shape.metricDataQueries,
   region: z.string().optional(),
-  extendedScopeParams: z.record(z.string(), z.string()).optional(),
+  extendedScopeParams: namedRecord(z.string(), LIMITS.scopes).optional(),
 });
 
 export const previewBodySchema = z

@@ -16,12 +16,16 @@ const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draf
 export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [operationId, r] of Object.entries(ROUTES) as Array<[string, RouteSpec]>) {
-    const pathParams = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
+    const pathParams = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => {
+      const spec = r.params?.[m[1]];
+      return {
+        name: m[1],
+        in: 'path',
+        required: true,
+        ...(spec ? { description: spec.description } : {}),
+        schema: spec ? jsonSchema(spec.schema) : { type: 'string' },
+      };
+    });
     const queryParams = Object.entries(r.query ?? {}).map(([name, description]) => ({
       name,
       in: 'query',

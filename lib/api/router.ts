@@ -1,8 +1,8 @@
 // Matches requests to routes and turns every failure into a JSON {message} reply.
-import { ValidationError } from '../config/validation.ts';
+import { parseWith, ValidationError } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
 import { errorBody, type ApiRequest, type ApiResponse } from './http.ts';
-import { ROUTES, type RouteId } from './routes.ts';
+import { ROUTES, type RouteId, type RouteSpec } from './routes.ts';
 
 export type RouteHandler = (req: ApiRequest, params: Record<string, string>) => Promise<ApiResponse>;
 export type Handlers = Partial<Record<RouteId, RouteHandler>>;
@@ -45,6 +45,26 @@ function match(path: string): Array<{ route: Compiled; params: Record<string, st
   return found.filter((f) => f.literals === best);
 }
 
+/**
+ * The path parameters, each checked against its schema in the route table (the one place ids
+ * from paths are validated): a ClientError with the route's status for an invalid id otherwise.
+ */
+function checkedParams(id: RouteId, params: Record<string, string>): Record<string, string> {
+  const specs = (ROUTES[id] as RouteSpec).params ?? {};
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    const spec = specs[name];
+    if (!spec) throw new Error(`route ${id}: path parameter {${name}} has no schema in the route table`);
+    try {
+      out[name] = parseWith(spec.schema, value, [name]);
+    } catch (err) {
+      if (err instanceof ValidationError) throw new ClientError(spec.invalid, err.message, err.issues);
+      throw err;
+    }
+  }
+  return out;
+}
+
 export function createApp(handlers: Handlers, log: (message: string) => void = (m) => console.error(m)): App {
   return async (req) => {
     const candidates = match(req.path).filter((c) => handlers[c.route.id]);
@@ -55,7 +75,7 @@ export function createApp(handlers: Handlers, log: (message: string) => void = (
       return { ...errorBody(405, `Method ${req.method} is not allowed on ${req.path}; use ${allow}.`), headers: { 'content-type': 'application/json', allow } };
     }
     try {
-      return await handlers[hit.route.id]!(req, hit.params);
+      return await handlers[hit.route.id]!(req, checkedParams(hit.route.id, hit.params));
     } catch (err) {
       if (err instanceof ValidationError) return errorBody(400, err.message, err.issues);
       if (err instanceof ClientError) return errorBody(err.status, err.message, err.issues);

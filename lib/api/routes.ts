@@ -1,7 +1,7 @@
 // Every HTTP route canaria serves: method, path, what it takes and returns. The router, the
 // OpenAPI document and the stack's route list are all checked against this table.
 import { z } from 'zod';
-import { canaryConfigSchema } from '../config/canary-config.ts';
+import { canaryConfigSchema, idSchema } from '../config/canary-config.ts';
 import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
 import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
 import { judgeRequestSchema } from '../config/judge-request.ts';
@@ -18,10 +18,23 @@ export const configSummarySchema = z.object({
 
 const configWrittenSchema = z.object({ canaryConfigId: z.string(), warnings: z.array(z.string()).optional() });
 
+/**
+ * A path parameter: the router checks it against `schema` before the handler runs, so no id
+ * from a path reaches a store unchecked. One that fails is answered `invalid`: the status the
+ * route gives an unknown id (Kayenta's: 404 where it answers 404, PUT's 400), naming the parameter.
+ */
+export interface PathParam {
+  description: string;
+  schema: z.ZodType<string, string>;
+  invalid: 400 | 404;
+}
+
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   summary: string;
+  /** Every {param} of the path. */
+  params?: Record<string, PathParam>;
   /** Query parameters: name → description (all optional strings). */
   query?: Record<string, string>;
   body?: z.ZodType;
@@ -34,6 +47,9 @@ const accountsParam =
   'The metrics accounts: one name, or one per query type (repeat the parameter or separate names with commas); a query type without a named account uses the first configured account of that type.';
 
 const ignoredAccount = 'Accepted for Kayenta compatibility and ignored: canaria has one configuration store.';
+
+/** An id in a path, with the status an invalid one gets. */
+const idParam = (what: string, invalid: 400 | 404): PathParam => ({ description: `The id of the ${what}.`, schema: idSchema, invalid });
 
 export const ROUTES = {
   listCanaryConfigs: {
@@ -59,6 +75,7 @@ export const ROUTES = {
   getCanaryConfig: {
     method: 'GET',
     path: '/canaryConfig/{canaryConfigId}',
+    params: { canaryConfigId: idParam('canary config', 404) },
     summary: 'Fetch one canary config',
     query: { configurationAccountName: ignoredAccount },
     response: { status: 200, description: 'The stored config, with its id and timestamps', schema: canaryConfigSchema },
@@ -67,6 +84,7 @@ export const ROUTES = {
   replaceCanaryConfig: {
     method: 'PUT',
     path: '/canaryConfig/{canaryConfigId}',
+    params: { canaryConfigId: idParam('canary config', 400) },
     summary: 'Replace a stored canary config',
     query: { configurationAccountName: ignoredAccount },
     body: canaryConfigSchema,
@@ -76,6 +94,7 @@ export const ROUTES = {
   deleteCanaryConfig: {
     method: 'DELETE',
     path: '/canaryConfig/{canaryConfigId}',
+    params: { canaryConfigId: idParam('canary config', 404) },
     summary: 'Delete a stored canary config',
     query: { configurationAccountName: ignoredAccount },
     response: { status: 204, description: 'Deleted' },
@@ -127,6 +146,7 @@ export const ROUTES = {
   getMetricSetList: {
     method: 'GET',
     path: '/metricSetList/{metricSetListId}',
+    params: { metricSetListId: idParam('metric set list', 404) },
     summary: 'A fetched metric set list',
     query: { accountName: ignoredAccount },
     response: { status: 200, description: 'MetricSet[] (NaN written as "NaN")' },
@@ -144,6 +164,7 @@ export const ROUTES = {
   startCanary: {
     method: 'POST',
     path: '/canary/{canaryConfigId}',
+    params: { canaryConfigId: idParam('stored canary config to run', 404) },
     summary: "Start a canary analysis of a stored config (Argo's kayenta provider calls this)",
     query: {
       application: "The application (default: the config's first).",
@@ -189,6 +210,7 @@ export const ROUTES = {
   getCanaryExecution: {
     method: 'GET',
     path: '/canary/{canaryExecutionId}',
+    params: { canaryExecutionId: idParam('canary execution', 404) },
     summary: "Kayenta's CanaryExecutionStatusResponse (Argo polls this until complete)",
     query: { storageAccountName: ignoredAccount },
     response: { status: 200, description: 'complete, status, stageStatus, result.judgeResult when succeeded, exception when terminal, config, request, times' },
@@ -197,6 +219,7 @@ export const ROUTES = {
   getMetricSetPairList: {
     method: 'GET',
     path: '/metricSetPairList/{metricSetPairListId}',
+    params: { metricSetPairListId: idParam('metric set pair list', 404) },
     summary: "An execution's metric set pairs (the judge's input)",
     query: { accountName: ignoredAccount },
     response: { status: 200, description: 'MetricSetPair[] (NaN written as "NaN")' },

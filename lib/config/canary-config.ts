@@ -5,8 +5,55 @@
 // adds what POST/PUT /canaryConfig check (Kayenta's rules plus the run-time failures it finds late).
 import { z } from 'zod';
 
+/**
+ * What one request may hold (docs/api-limits.md). Generous for any real config; they keep a
+ * hostile one from reaching a store or a loop unbounded.
+ */
+export const LIMITS = {
+  /** Characters of a name: config, metric, scope, group, template, and the keys of records. */
+  name: 255,
+  /** Characters of an application: with a name it keys the name index, which DynamoDB caps at 1,024 bytes. */
+  application: 200,
+  applications: 100,
+  metrics: 500,
+  /** Groups of a metric, entries of groupWeights, of templates, labelBindings, groupByFields. */
+  entries: 500,
+  /** Scopes of an execution request, and extendedScopeParams entries of a scope. */
+  scopes: 100,
+  /** Seconds between points. */
+  step: 7 * 24 * 3600,
+  /** Points per side of one metric set pair (POST /judge). */
+  series: 100_000,
+  /** Metric set pairs in one POST /judge. */
+  pairs: 10_000,
+} as const;
+
 const bool = z.boolean();
-const nonEmpty = z.string().min(1);
+/** A name of up to LIMITS.name characters (empty allowed: rules that refuse it say so themselves). */
+export const nameText = z.string().max(LIMITS.name);
+const nonEmpty = z.string().min(1).max(LIMITS.name);
+/** A record keyed by names, at most `entries` of them (maxProperties in the OpenAPI document). */
+export const namedRecord = <T extends z.ZodType>(value: T, entries: number = LIMITS.entries, noun = 'entries') =>
+  z
+    .record(nameText, value)
+    .refine((r) => Object.keys(r).length <= entries, { error: `must have at most ${entries} ${noun}` })
+    .meta({ maxProperties: entries });
+
+/**
+ * Every id a request names (canary configs, executions, metric set lists and pair lists): ids
+ * travel in URL paths unescaped (Argo does no escaping) and key the stores, so only URL-safe
+ * characters, never a path separator, never only dots (a client would normalise such a path
+ * segment away). Path parameters (routes.ts) and body fields are checked against this pattern.
+ */
+export const ID_PATTERN = /^(?!\.+$)[A-Za-z0-9._~-]{1,128}$/;
+export const ID_RULE = 'must be 1 to 128 URL-safe characters: letters, digits, ".", "_", "~" or "-" (not only dots)';
+export const idSchema = z.string().regex(ID_PATTERN, { error: ID_RULE });
+
+/** No control characters and no unpaired surrogates: text that stays itself in JSON, URLs and keys. */
+const printable = (s: string) => !/[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+const APPLICATION_TEXT_RULE = 'must not contain control characters or unpaired surrogates';
+/** An application name: 1 to LIMITS.application printable characters. */
+export const applicationSchema = z.string().min(1).max(LIMITS.application).refine(printable, { error: APPLICATION_TEXT_RULE });
 
 const effectSize = z.looseObject({
   measure: z.enum(['meanRatio', 'cles']).optional(),
@@ -35,10 +82,10 @@ export const prometheusQuerySchema = z.looseObject({
   type: z.literal('prometheus'),
   serviceType: z.string().optional(),
   metricName: z.string().optional(),
-  labelBindings: z.array(z.string()).optional(),
-  groupByFields: z.array(z.string()).optional(),
+  labelBindings: z.array(z.string()).max(LIMITS.entries).optional(),
+  groupByFields: z.array(z.string()).max(LIMITS.entries).optional(),
   customInlineTemplate: z.string().optional(),
-  customFilterTemplate: z.string().optional(),
+  customFilterTemplate: nameText.optional(),
   resourceType: z.string().optional(),
   customFilter: z
     .unknown()
@@ -109,52 +156,62 @@ export const metricQuerySchema = z.discriminatedUnion('type', [prometheusQuerySc
 export const canaryMetricConfigSchema = z.looseObject({
   name: nonEmpty,
   query: metricQuerySchema.optional(),
-  groups: z.array(z.string()).optional(),
+  groups: z.array(nameText).max(LIMITS.entries).optional(),
   analysisConfigurations: z.looseObject({ canary: canaryAnalysisConfigurationSchema.optional() }).optional(),
-  scopeName: z.string().min(1, { error: 'must not be empty (use "default" for the default scope)' }).optional(),
+  scopeName: z
+    .string()
+    .min(1, { error: 'must not be empty (use "default" for the default scope)' })
+    .max(LIMITS.name)
+    // A request body may not hold a "__proto__" key (http.ts), so no scopes could name it.
+    .refine((s) => s !== '__proto__', { error: 'cannot be "__proto__": no request may name a scope so' })
+    .optional(),
 });
 
 export const canaryClassifierSchema = z.looseObject({
-  groupWeights: z.record(z.string(), z.number()).optional(),
+  groupWeights: namedRecord(z.number()).optional(),
   scoreThresholds: z.looseObject({ pass: z.number().optional(), marginal: z.number().optional() }).optional(),
 });
 
 export const canaryConfigSchema = z.looseObject({
-  id: z.string().optional(),
-  name: z.string().optional(),
+  id: z.string().max(128).optional(),
+  name: nameText.optional(),
   description: z.string().nullish(),
   // Kayenta's example configs write it as a number; Jackson reads it into a string.
   configVersion: z.union([z.string(), z.number()], { error: 'must be a string' }).nullish(),
-  applications: z.array(z.string()).optional(),
+  applications: z.array(z.string().max(LIMITS.application)).max(LIMITS.applications).optional(),
   createdTimestamp: z.number().int().optional(),
   updatedTimestamp: z.number().int().optional(),
   createdTimestampIso: z.string().optional(),
   updatedTimestampIso: z.string().optional(),
   judge: z.looseObject({ name: z.string().optional(), judgeConfigurations: z.record(z.string(), z.unknown()).optional() }).optional(),
-  metrics: z.array(canaryMetricConfigSchema),
-  templates: z.record(z.string(), z.string()).optional(),
+  metrics: z.array(canaryMetricConfigSchema).max(LIMITS.metrics),
+  templates: namedRecord(z.string()).optional(),
   classifier: canaryClassifierSchema.optional(),
 });
 
 export type CanaryConfig = z.output<typeof canaryConfigSchema>;
 export type CanaryMetricConfig = CanaryConfig['metrics'][number];
 
-/** Config ids travel in URL paths unescaped (Argo does no escaping). */
-export const CONFIG_ID_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
+/** Config ids: the pattern of every id (ID_PATTERN). */
+export const CONFIG_ID_PATTERN = ID_PATTERN;
 const NAME_PATTERN = /^[A-Za-z0-9_,-]+$/; // Kayenta's, ',' included
 
 /** What POST/PUT /canaryConfig accept. */
 export const storableCanaryConfigSchema = canaryConfigSchema.superRefine((c, ctx) => {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  if (c.id !== undefined && !CONFIG_ID_PATTERN.test(c.id)) {
-    issue(['id'], 'must be 1 to 128 URL-safe characters: letters, digits, ".", "_", "~" or "-"');
-  }
+  if (c.id !== undefined && !ID_PATTERN.test(c.id)) issue(['id'], ID_RULE);
   if (c.name === undefined || c.name === '') issue(['name'], 'Canary config must specify a name.');
   else if (!NAME_PATTERN.test(c.name)) {
     issue(['name'], `Canary config cannot be named '${c.name}'. Names must contain only letters, numbers, dashes (-) and underscores (_).`);
   }
   if (!c.applications || c.applications.length === 0) issue(['applications'], 'Canary config must specify at least one application.');
-  else c.applications.forEach((a, i) => a === '' && issue(['applications', i], 'must not be empty'));
+  else {
+    // Their length is the shape's (canaryConfigSchema); what a stored one must be besides:
+    c.applications.forEach((a, i) => {
+      if (a === '') issue(['applications', i], 'must not be empty');
+      else if (!printable(a)) issue(['applications', i], APPLICATION_TEXT_RULE);
+    });
+  }
 
   const names = new Map<string, number>();
   c.metrics.forEach((m, i) => {
@@ -167,7 +224,7 @@ export const storableCanaryConfigSchema = canaryConfigSchema.superRefine((c, ctx
     }
     if (m.query.type === 'prometheus') {
       const q = m.query;
-      if (q.customFilterTemplate !== undefined && q.customInlineTemplate === undefined && !(q.customFilterTemplate in (c.templates ?? {}))) {
+      if (q.customFilterTemplate !== undefined && q.customInlineTemplate === undefined && !Object.hasOwn(c.templates ?? {}, q.customFilterTemplate)) {
         issue(['metrics', i, 'query', 'customFilterTemplate'], `names no entry of templates: "${q.customFilterTemplate}"`);
       }
       const fullQuery = q.customInlineTemplate?.trimStart().startsWith('PromQL:');

@@ -1,8 +1,9 @@
 // Kayenta's CanaryExecutionRequest scopes (api-spec.md §1.4): {scopeName: {controlScope, experimentScope}}.
 import { z } from 'zod';
 import { instantString } from '../metrics/types.ts';
+import { LIMITS, namedRecord, nameText } from './canary-config.ts';
 
-const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /\dT\d/.test(s), { error: 'must be an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z' });
+export const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /\dT\d/.test(s), { error: 'must be an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z' });
 /** Argo Rollouts up to 1.8 sends `"start": ""` and `"end": ""` for a window it does not give. */
 const optionalInstant = z.preprocess((v) => (v === '' || v === null ? undefined : v), instant.optional());
 
@@ -15,8 +16,8 @@ export const canaryScopeSchema = z
     /** Both or neither; neither: the window ending now (see resolveWindow). */
     start: optionalInstant,
     end: optionalInstant,
-    step: z.number().int().positive().default(60),
-    extendedScopeParams: z.record(z.string(), z.string()).optional(),
+    step: z.number().int().positive().max(LIMITS.step).default(60),
+    extendedScopeParams: namedRecord(z.string(), LIMITS.scopes).optional(),
   })
   .refine((s) => (s.start === undefined) === (s.end === undefined), { error: 'give both start and end, or neither', path: ['start'] })
   .refine((s) => s.start === undefined || Date.parse(s.start) < Date.parse(s.end!), { error: 'end must be after start', path: ['end'] })
@@ -24,7 +25,7 @@ export const canaryScopeSchema = z
 
 export const scopePairSchema = z.looseObject({ controlScope: canaryScopeSchema, experimentScope: canaryScopeSchema });
 
-export const scopesSchema = z.record(z.string(), scopePairSchema);
+export const scopesSchema = namedRecord(scopePairSchema, LIMITS.scopes, 'scopes');
 
 export type CanaryScopeInput = z.output<typeof canaryScopeSchema>;
 export type ScopePairs = z.output<typeof scopesSchema>;
@@ -38,7 +39,9 @@ export const thresholdsSchema = z.looseObject(
 ).refine((t) => t.pass >= t.marginal, { error: 'pass must be greater than or equal to marginal', path: ['pass'] });
 
 /** Metrics accounts: one name, several separated by commas (one per query type), or a list. */
-export const accountNamesSchema = z.union([z.string(), z.array(z.string())], { error: 'must be an account name, names separated by commas, or a list of names' });
+export const accountNamesSchema = z.union([z.string().max(LIMITS.name * 4), z.array(nameText).max(LIMITS.entries)], {
+  error: 'must be an account name, names separated by commas, or a list of names',
+});
 
 /** Account names as a request gives them: one, or several separated by commas. */
 export function splitAccountNames(names: string | undefined): string[] {
@@ -51,7 +54,7 @@ export const executionRequestSchema = z.looseObject({
   thresholds: thresholdsSchema,
   /** canaria: metrics without data, or with fewer than 50 points on a side, make the verdict Inconclusive. */
   strict: z.boolean().optional(),
-  metadata: z.array(z.looseObject({ name: z.string(), value: z.string(), hidden: z.boolean().optional() })).optional(),
+  metadata: z.array(z.looseObject({ name: z.string(), value: z.string(), hidden: z.boolean().optional() })).max(LIMITS.entries).optional(),
   siteLocal: z.record(z.string(), z.unknown()).optional(),
 });
 

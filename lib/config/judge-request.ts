@@ -1,21 +1,24 @@
 // Kayenta's RemoteJudge body: {canaryConfig, metricSetPairList, scoreThresholds}.
 import { z } from 'zod';
-import { canaryConfigSchema } from './canary-config.ts';
+import { canaryConfigSchema, LIMITS, namedRecord } from './canary-config.ts';
 
 /** A sample value: a number, or NaN written as the string "NaN" or null (Kayenta's JSON). */
 const sample = z
   .union([z.number(), z.literal('NaN'), z.null()], { error: 'must be a number, "NaN" or null' })
   .transform((v) => (typeof v === 'number' ? v : NaN));
 
-const series = z.array(sample, { error: 'must be an array of numbers' });
+/** A message for a value of the wrong type only (the generic ones name limits). */
+const wrongType = (message: string) => (iss: { code: string }) => (iss.code === 'invalid_type' ? message : undefined);
+
+const series = z.array(sample, { error: wrongType('must be an array of numbers') }).max(LIMITS.series);
 
 export const metricSetPairSchema = z.looseObject({
   name: z.string({ error: 'must be a string' }),
   id: z.string({ error: 'must be a string' }).optional(),
-  tags: z.record(z.string(), z.string({ error: 'must be a string' })).optional(),
+  tags: namedRecord(z.string({ error: 'must be a string' })).optional(),
   values: z.looseObject({ control: series, experiment: series }, { error: 'must be an object with control and experiment arrays' }),
-  scopes: z.record(z.string(), z.unknown()).optional(),
-  attributes: z.record(z.string(), z.unknown()).optional(),
+  scopes: namedRecord(z.unknown()).optional(),
+  attributes: namedRecord(z.unknown()).optional(),
 });
 
 export const scoreThresholdsSchema = z
@@ -32,7 +35,7 @@ export const judgeRequestSchema = z
   .looseObject(
     {
       canaryConfig: canaryConfigSchema,
-      metricSetPairList: z.array(metricSetPairSchema, { error: 'must be an array of metric set pairs' }),
+      metricSetPairList: z.array(metricSetPairSchema, { error: wrongType('must be an array of metric set pairs') }).max(LIMITS.pairs),
       scoreThresholds: scoreThresholdsSchema,
     },
     { error: 'must be a JSON object {canaryConfig, metricSetPairList, scoreThresholds}' },

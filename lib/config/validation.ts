@@ -38,12 +38,20 @@ export class ValidationError extends Error {
   }
 }
 
+/** Keys longer than this are cut in paths (a message stays short whatever a request sends). */
+const MAX_KEY_SHOWN = 64;
+
+const shownKey = (key: PropertyKey) => {
+  const k = String(key);
+  return k.length > MAX_KEY_SHOWN ? `${k.slice(0, MAX_KEY_SHOWN)}…` : k;
+};
+
 /** `metrics[2].analysisConfigurations.canary.direction` */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
+    else out += out === '' ? shownKey(key) : `.${shownKey(key)}`;
   }
   return out;
 }
@@ -71,6 +79,13 @@ export function formatIssue(issue: z.core.$ZodIssue, input: unknown, prefix: Rea
       : `unknown ${String(issue.path.at(-2) ?? '')} ${issue.discriminator} ${JSON.stringify(valueAt(input, issue.path))} (supported: ${options.map((o) => JSON.stringify(o)).join(', ')})`.replace('  ', ' ');
   }
   else if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  else if (issue.code === 'invalid_key') {
+    // A record key that breaks the key rule: named by the record, the key shown cut.
+    const key = issue.path.at(-1);
+    const where = formatPath([...prefix, ...issue.path.slice(0, -1)]);
+    const text = `key ${JSON.stringify(shownKey(key ?? ''))}${String(key).length > MAX_KEY_SHOWN ? ` (${String(key).length} characters)` : ''}: ${issue.issues[0]?.message ?? message}`;
+    return where ? `${where}: ${text}` : text;
+  }
   return path ? `${path}: ${message}` : message;
 }
 

@@ -54,9 +54,9 @@ function customFilter(q: PrometheusQuery, templates: Record<string, string> | un
     if (!templates || Object.keys(templates).length === 0) {
       throw new BadRequestError(`Custom filter template '${q.customFilterTemplate}' was referenced, but no templates were defined.`);
     }
-    const named = templates[q.customFilterTemplate];
-    if (named === undefined) throw new BadRequestError(`Custom filter template '${q.customFilterTemplate}' was not found.`);
-    template = named;
+    // Own keys only: a template named "constructor" is not Object.prototype's.
+    if (!Object.hasOwn(templates, q.customFilterTemplate)) throw new BadRequestError(`Custom filter template '${q.customFilterTemplate}' was not found.`);
+    template = templates[q.customFilterTemplate];
   } else return undefined;
   return expandTemplate(template, bindings);
 }

@@ -7,6 +7,15 @@ export class TemplateError extends BadRequestError {}
 
 const MAX_DEPTH = 50;
 
+/**
+ * Characters a template may expand to. Values may refer to variables, so a few short scope
+ * parameters that each double the one before would otherwise expand to gigabytes (a
+ * "billion laughs"); no query comes near this.
+ */
+export const MAX_EXPANDED_CHARS = 100_000;
+
+class ExpansionTooLarge extends Error {}
+
 /** Every `$\{` (escaped by Kayenta tooling before Spinnaker's SpEL) back to `${`. */
 export function unescapeTemplate(template: string): string {
   return template.replaceAll('$\\{', '${');
@@ -16,7 +25,13 @@ export function unescapeTemplate(template: string): string {
 export function substitute(template: string, bindings: ReadonlyMap<string, string>, resolving: string[] = []): string {
   let out = '';
   let i = 0;
+  const tooLarge = () => {
+    if (out.length > MAX_EXPANDED_CHARS) {
+      throw new ExpansionTooLarge(`the expansion exceeds ${MAX_EXPANDED_CHARS} characters${resolving.length > 0 ? ` (while expanding ${resolving.join('->')})` : ''}`);
+    }
+  };
   while (i < template.length) {
+    tooLarge();
     const c = template[i];
     if (c === '$' && template[i + 1] === '$' && template[i + 2] === '{') {
       // Escaped: "$${x}" → "${x}", left unexpanded.
@@ -50,6 +65,7 @@ export function substitute(template: string, bindings: ReadonlyMap<string, strin
     out += c;
     i++;
   }
+  tooLarge();
   return out;
 }
 

@@ -53,7 +53,7 @@ const cases: Case[] = [
   post('applications not a list', seedWith((c) => (c.applications = 'my-app')), 'applications: must be an array'),
   post('application empty', seedWith((c) => (c.applications = [''])), 'applications[0]: must not be empty'),
   post('application not a string', seedWith((c) => (c.applications = [7])), 'applications[0]: must be a string'),
-  post('id not URL-safe', seedWith((c) => (c.id = 'a/b c')), 'id: must be 1 to 128 URL-safe characters: letters, digits, ".", "_", "~" or "-"'),
+  post('id not URL-safe', seedWith((c) => (c.id = 'a/b c')), 'id: must be 1 to 128 URL-safe characters: letters, digits, ".", "_", "~" or "-" (not only dots)'),
   post('description not a string', seedWith((c) => (c.description = 5)), 'description: must be a string'),
   post('configVersion an object', seedWith((c) => (c.configVersion = {})), 'configVersion: must be a string'),
   post('judge not an object', seedWith((c) => (c.judge = 'NetflixACAJudge-v1.0')), 'judge: must be an object'),

@@ -21,8 +21,12 @@ export function unescapeTemplate(template: string): string {
   return template.replaceAll('$\\{', '${');
 }
 
-/** Expands `template`; throws Error with StringSubstitutor's reason on failure. */
-export function substitute(template: string, bindings: ReadonlyMap<string, string>, resolving: string[] = []): string {
+/**
+ * Expands `template`; throws Error with StringSubstitutor's reason on failure. Each bound
+ * variable is expanded once per call (`expanded`), so values that refer to one another many
+ * times over cost as much as their number, not 2^depth.
+ */
+export function substitute(template: string, bindings: ReadonlyMap<string, string>, resolving: string[] = [], expanded = new Map<string, string>()): string {
   let out = '';
   let i = 0;
   const tooLarge = () => {
@@ -51,6 +55,7 @@ export function substitute(template: string, bindings: ReadonlyMap<string, strin
       const dflt = body.indexOf(':-');
       const name = dflt === -1 ? body : body.slice(0, dflt);
       let value = bindings.get(name);
+      const bound = value !== undefined;
       if (value === undefined) {
         if (dflt === -1) throw new Error(`Cannot resolve variable '${name}' (enableSubstitutionInVariables=false).`);
         value = body.slice(dflt + 2);
@@ -58,7 +63,14 @@ export function substitute(template: string, bindings: ReadonlyMap<string, strin
       if (resolving.includes(name) || resolving.length > MAX_DEPTH) {
         throw new Error(`Infinite loop in property interpolation of ${template}: ${[...resolving, name].join('->')}`);
       }
-      out += substitute(value, bindings, [...resolving, name]);
+      // A bound variable's expansion is the same wherever it stands (a cycle through it would
+      // have been found when it was first expanded).
+      let expansion = bound ? expanded.get(name) : undefined;
+      if (expansion === undefined) {
+        expansion = substitute(value, bindings, [...resolving, name], expanded);
+        if (bound) expanded.set(name, expansion);
+      }
+      out += expansion;
       i = close + 1;
       continue;
     }

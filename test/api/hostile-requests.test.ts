@@ -281,6 +281,16 @@ describe('limits: lengths, counts, depth and expansion (issue 9, item 5)', () =>
     expect((await svc.call('GET', '/health')).status).toBe(200);
   });
 
+  it('values that refer to each other 2^45 times over, all empty, are expanded once each: an answer within a second', async () => {
+    const params = Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`l${i}`, i === 45 ? '' : `\${l${i + 1}}\${l${i + 1}}`]));
+    const side = (version: string) => ({ ...pair().controlScope, scope: `version="${version}"\${l0}`, extendedScopeParams: params });
+    const began = Date.now();
+    const r = await post('/v1/preview', { canaryConfig: config(), executionRequest: { scopes: { default: { controlScope: side('baseline'), experimentScope: side('canary') } } }, fetch: false });
+    expect(Date.now() - began).toBeLessThan(1000);
+    expect(r.status, r.text.slice(0, 300)).toBe(200);
+    expect(r.json.metrics[0].control.query).toContain('version="baseline"');
+  });
+
   it('an idempotency key or an application in the query over its limit is a 400 naming it', async () => {
     const body = { canaryConfig: config(), executionRequest: { scopes: scopes('default'), thresholds } };
     const header = await callWithoutTrace('POST', '/canary', { body, headers: { 'idempotency-key': 'k'.repeat(256) } });

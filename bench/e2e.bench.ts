@@ -1,5 +1,5 @@
-// End-to-end benchmark: one canary analysis through the embedded service's HTTP API (emulated
-// S3/DynamoDB, the real ASL run in-process) against sending the same PromQL queries straight to
+// End-to-end benchmark: one canary analysis through the embedded service's HTTP API (its SQLite
+// store on disk, the real ASL run in-process) against sending the same PromQL queries straight to
 // Prometheus' /api/v1/query_range with the state machine's concurrency. Prints median/p90 of
 // each and the ratio median(analysis) / median(direct) (target ≤ 1.5×), then where the time of
 // an analysis goes: an instrumented in-process copy of the embedded service (per task, per store

@@ -291,7 +291,7 @@ export async function analyzeCommand(args: string[]): Promise<number> {
     if (code === ANALYZE_EXIT_CODES.error) progress(`unknown verdict "${result.score.classification}"`);
     return code;
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 

@@ -192,8 +192,6 @@ export const canaryConfigSchema = z.looseObject({
 export type CanaryConfig = z.output<typeof canaryConfigSchema>;
 export type CanaryMetricConfig = CanaryConfig['metrics'][number];
 
-/** Config ids: the pattern of every id (ID_PATTERN). */
-export const CONFIG_ID_PATTERN = ID_PATTERN;
 const NAME_PATTERN = /^[A-Za-z0-9_,-]+$/; // Kayenta's, ',' included
 
 /** What POST/PUT /canaryConfig accept. */

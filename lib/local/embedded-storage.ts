@@ -1,7 +1,6 @@
 // The embedded store: one SQLite file in the data directory (canaria.db), or one in memory.
 // A directory still holding the emulators' files of older releases is migrated first.
 import { join } from 'node:path';
-import { ConfigStore } from '../store/config-store.ts';
 import { openSqliteStorage, type SqliteStorage } from '../store/sqlite-storage.ts';
 import { lockDataDir } from './data-dir.ts';
 import { migrateLegacyDataDir } from './legacy-data-dir.ts';
@@ -15,7 +14,7 @@ export interface EmbeddedStorage {
 export async function openEmbeddedStorage(options: { dataDir?: string; log?: (line: string) => void } = {}): Promise<EmbeddedStorage> {
   if (!options.dataDir) {
     const storage = openSqliteStorage(':memory:');
-    return { storage, stop: async () => storage.close() };
+    return { storage, stop: () => storage.close() };
   }
   const unlock = await lockDataDir(options.dataDir);
   let storage: SqliteStorage | undefined;
@@ -23,13 +22,13 @@ export async function openEmbeddedStorage(options: { dataDir?: string; log?: (li
     storage = openSqliteStorage(join(options.dataDir, 'canaria.db'));
     const migration = await migrateLegacyDataDir(options.dataDir, storage);
     if (migration) {
-      const repaired = await new ConfigStore(storage).repair();
+      const repaired = migration.repaired;
       const skipped = migration.unreadable.length ? `; ${migration.unreadable.length} unreadable object(s) skipped (${migration.unreadable.join(', ')})` : '';
       const dropped = repaired.length ? `; ${repaired.length} config(s) whose document was lost dropped (${repaired.join(', ')})` : '';
       options.log?.(`moved ${migration.records} record(s) and ${migration.objects} object(s) from the old storage into ${storage.path}${skipped}${dropped}; the old files are in ${migration.movedTo}`);
     }
   } catch (err) {
-    storage?.close();
+    await storage?.close();
     await unlock();
     throw err;
   }
@@ -37,7 +36,7 @@ export async function openEmbeddedStorage(options: { dataDir?: string; log?: (li
   return {
     storage: opened,
     async stop() {
-      opened.close();
+      await opened.close();
       await unlock();
     },
   };

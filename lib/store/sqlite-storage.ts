@@ -48,7 +48,10 @@ export interface SqliteStorage extends Storage {
   /** The database file, or ':memory:'. */
   readonly path: string;
   transaction<T>(fn: () => Promise<T>): Promise<T>;
-  close(): void;
+  /** True when it holds no object and no record. */
+  isEmpty(): Promise<boolean>;
+  /** Closes the database once every operation already asked for has run. */
+  close(): Promise<void>;
 }
 
 /**
@@ -92,16 +95,20 @@ export function openSqliteStorage(path: string): SqliteStorage {
   };
   /** Several statements as one: all or none. */
   const atomically = <T>(fn: () => T): T => {
-    if (inTransaction.getStore() || db.isTransaction) return fn();
+    if (inTransaction.getStore()) return fn();
     db.exec('BEGIN IMMEDIATE');
     try {
       const out = fn();
       db.exec('COMMIT');
       return out;
     } catch (err) {
-      db.exec('ROLLBACK');
+      rollback();
       throw err;
     }
+  };
+  /** After a failed statement or COMMIT (SQLite may have rolled back already). */
+  const rollback = () => {
+    if (db.isTransaction) db.exec('ROLLBACK');
   };
   const readRecord = (key: RecordKey): StoredRecord | undefined => {
     const row = sql.getRecord.get(key.pk, key.sk) as { body: string } | undefined;
@@ -152,13 +159,15 @@ export function openSqliteStorage(path: string): SqliteStorage {
             db.exec('COMMIT');
             return out;
           } catch (err) {
-            db.exec('ROLLBACK');
+            rollback();
             throw err;
           }
         }),
       );
     },
-    close: () => {
+    isEmpty: () => exclusive(() => db.prepare('SELECT (SELECT COUNT(*) FROM objects) + (SELECT COUNT(*) FROM records) AS n').get()!.n === 0),
+    close: async () => {
+      await tail;
       if (db.isOpen) db.close();
     },
   };

@@ -82,12 +82,12 @@ describe('sqlite transactions', () => {
       await s.transaction(async () => s.objects.putJson('t/2', 2)); // nested: part of the outer one
     });
     expect(await s.objects.getJson('t/2')).toBe(2);
-    s.close();
+    await s.close();
   });
 
-  it('refuses a file written by a newer schema', () => {
+  it('refuses a file written by a newer schema', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'canaria-db-')), 'canaria.db');
-    openSqliteStorage(path).close();
+    await openSqliteStorage(path).close();
     const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
     const db = new DatabaseSync(path);
     db.exec('PRAGMA user_version = 99');

@@ -1,4 +1,4 @@
-// The embedded service for tests: emulated S3 and DynamoDB on 127.0.0.1 (temp data), real HTTP.
+// The embedded service for tests: its SQLite store in memory, real HTTP on 127.0.0.1.
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalService, type LocalService, type LocalServiceOptions } from '../../lib/local/service.ts';
 import { loadFixture } from './conformance.ts';

@@ -153,7 +153,8 @@ export async function crashRounds(options: ChaosOptions): Promise<ChaosFigures> 
             before = model.get(id)!;
             const old = before[0] as Body;
             if (roll < 0.8) {
-              const b = body(id, old.name);
+              // Some replacements rename, which moves the config's name claim.
+              const b = body(id, random() < 0.3 ? `chaos-${randomUUID().slice(0, 8)}` : old.name);
               after = [b];
               request = () => call(base, 'PUT', `/canaryConfig/${id}`, b);
               ok = (s) => s === 200;

@@ -1,18 +1,65 @@
 // The only place that knows API Gateway's event shapes (HTTP API, payload 2.0).
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { errorBody, parseQueryString, type ApiRequest, type ApiResponse } from './http.ts';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
+import type { VerifiedKey } from '../auth/api-keys.ts';
+import { ssmSecretSource, type SecretSource } from '../auth/kayenta-secret.ts';
+import {
+  authenticateKey,
+  authorizerContext,
+  GATEWAY_IDENTITY,
+  gatewayAuthenticator,
+  withAuth,
+  withKayentaPrefix,
+  type AuthRequest,
+  type GatewayIdentity,
+} from './auth.ts';
+import { errorBody, parseQueryString, type ApiResponse } from './http.ts';
 import type { App } from './router.ts';
 
-export function fromHttpApiEvent(event: APIGatewayProxyEventV2): ApiRequest {
+function lowerCaseHeaders(raw: Record<string, string | undefined> | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(raw ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  return headers;
+}
+
+/** A claim's scopes: `"a b"`, or an array API Gateway rendered as `"[a b]"`, or an array. */
+function scopeList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  if (typeof value !== 'string') return [];
+  return value.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+}
+
+/**
+ * What the route's authorizer found (requestContext.authorizer: `lambda` for canaria's API key
+ * authorizer, `jwt` for API Gateway's JWT authorizer), or undefined for a route without one.
+ * Only API Gateway writes requestContext: a client cannot put anything there.
+ */
+export function gatewayIdentityOf(event: APIGatewayProxyEventV2): GatewayIdentity | undefined {
+  const authorizer = (event.requestContext as { authorizer?: { lambda?: unknown; jwt?: { claims?: Record<string, unknown>; scopes?: unknown } } }).authorizer;
+  if (authorizer?.lambda && typeof authorizer.lambda === 'object') return { type: 'lambda', context: authorizer.lambda as Record<string, unknown> };
+  if (authorizer?.jwt) {
+    const claims = authorizer.jwt.claims ?? {};
+    const scopes = scopeList(authorizer.jwt.scopes);
+    const subject = [claims.client_id, claims.sub, claims.azp].find((v): v is string => typeof v === 'string') ?? 'unknown';
+    return { type: 'jwt', scopes: scopes.length > 0 ? scopes : [...scopeList(claims.scope), ...scopeList(claims.scp)], subject };
+  }
+  return undefined;
+}
+
+export function fromHttpApiEvent(event: APIGatewayProxyEventV2): AuthRequest {
   return {
     method: event.requestContext.http.method.toUpperCase(),
     path: event.rawPath,
     query: parseQueryString(event.rawQueryString ?? ''),
-    headers,
+    headers: lowerCaseHeaders(event.headers),
     body: event.body === undefined ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
+    [GATEWAY_IDENTITY]: gatewayIdentityOf(event),
   };
 }
 
@@ -20,12 +67,51 @@ export function toHttpApiResult(res: ApiResponse): APIGatewayProxyStructuredResu
   return { statusCode: res.status, headers: res.headers, body: res.body };
 }
 
-/** A Lambda handler serving `app`; a failure outside the app still answers with JSON. */
-export function httpApiHandler(app: App) {
+export interface HttpApiAuthOptions {
+  /** The secret of /k/{secret}/ (undefined: not served). Default: the SSM parameter CANARIA_KAYENTA_SECRET_PARAMETER names. */
+  kayentaSecret?: SecretSource;
+  /** The prefix of canaria's OAuth2 scopes in a JWT. Default: CANARIA_JWT_SCOPE_PREFIX, else `canaria/`. */
+  jwtScopePrefix?: string;
+}
+
+/** The auth settings of a deployed function, from the environment serverless.yml sets. */
+export function authFromEnvironment(env: NodeJS.ProcessEnv = process.env): HttpApiAuthOptions {
+  const parameter = env.CANARIA_KAYENTA_SECRET_PARAMETER;
+  return {
+    kayentaSecret: parameter ? ssmSecretSource(parameter) : undefined,
+    jwtScopePrefix: env.CANARIA_JWT_SCOPE_PREFIX || undefined,
+  };
+}
+
+/**
+ * A Lambda handler serving `app` behind the auth middleware (lib/api/auth.ts): every route but
+ * /health needs the verdict of the stack's authorizer (or, for the kayenta routes, the secret
+ * path prefix). A failure outside the app still answers with JSON.
+ */
+export function httpApiHandler(app: App, auth: HttpApiAuthOptions = authFromEnvironment()) {
+  const noSecret: SecretSource = async () => undefined;
+  const served = withKayentaPrefix(auth.kayentaSecret ?? noSecret)(withAuth(gatewayAuthenticator({ jwtScopePrefix: auth.jwtScopePrefix }))(app));
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
-    .handler(async (event) => toHttpApiResult(await app(fromHttpApiEvent(event))))
+    .handler(async (event) => toHttpApiResult(await served(fromHttpApiEvent(event))))
     .onError(async (request) => {
       console.error(request.error);
       request.response = toHttpApiResult(errorBody(500, 'Internal error; the service log has the details.'));
     });
+}
+
+export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
+
+/**
+ * canaria's API Gateway REQUEST authorizer (HTTP API, payload 2.0, simple responses): checks the
+ * request's API key with `verify` (the key table behind an in-process cache) and hands its
+ * verdict to the function in the context: `{verdict: 'ok', scope, name, via}`, or
+ * `{verdict: 'missing' | 'invalid', message}`. The function's middleware (withAuth) answers 401
+ * or 403 from it, with canaria's JSON messages. `denyAtEdge` makes API Gateway refuse a missing
+ * or invalid key itself instead (its own 403 {"message":"Forbidden"}; docs/auth.md).
+ */
+export function httpApiAuthorizer(verify: (key: string) => Promise<VerifiedKey | undefined>, options: { denyAtEdge?: boolean } = {}) {
+  return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
+    const auth = await authenticateKey(lowerCaseHeaders(event.headers), verify);
+    return { isAuthorized: auth.ok || !options.denyAtEdge, context: authorizerContext(auth) };
+  };
 }

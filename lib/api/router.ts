@@ -46,6 +46,16 @@ function match(path: string): Array<{ route: Compiled; params: Record<string, st
 }
 
 /**
+ * The route of the table that `method` and `path` reach, whatever App serves it (the auth
+ * middleware asks before the router runs); undefined when none does (the router answers 404
+ * or 405). The path parameters are not checked here.
+ */
+export function findRoute(method: string, path: string): { id: RouteId; params: Record<string, string> } | undefined {
+  const hit = match(path).find((c) => c.route.method === method);
+  return hit ? { id: hit.route.id, params: hit.params } : undefined;
+}
+
+/**
  * The path parameters, each checked against its schema in the route table (the one place ids
  * from paths are validated): a ClientError with the route's status for an invalid id otherwise.
  */

@@ -5,6 +5,7 @@ import { canaryConfigSchema, idSchema } from '../config/canary-config.ts';
 import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
 import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
 import { judgeRequestSchema } from '../config/judge-request.ts';
+import type { Access } from '../auth/scopes.ts';
 
 export const messageSchema = z.object({ message: z.string(), errors: z.array(z.string()).optional() });
 
@@ -41,7 +42,20 @@ export interface RouteSpec {
   response: { status: number; description: string; schema?: z.ZodType };
   /** Client error statuses the route can answer. */
   errors: number[];
+  /**
+   * The scope a credential needs (read ⊂ analyze ⊂ admin), or 'open' for no credential at all.
+   * Enforced by lib/api/auth.ts, shown in the OpenAPI document (docs/auth.md).
+   */
+  access: Access;
+  /**
+   * Called by Argo Rollouts' kayenta provider, which sends no headers: also served under the
+   * secret prefix /k/{secret} (lib/api/auth.ts withKayentaPrefix).
+   */
+  kayenta?: true;
 }
+
+/** The prefix under which the kayenta routes are served without a header. */
+export const KAYENTA_PREFIX = '/k/{secret}';
 
 const accountsParam =
   'The metrics accounts: one name, or one per query type (repeat the parameter or separate names with commas); a query type without a named account uses the first configured account of that type.';
@@ -62,6 +76,8 @@ export const ROUTES = {
     },
     response: { status: 200, description: 'Summaries sorted by name', schema: z.array(configSummarySchema) },
     errors: [],
+    access: 'read',
+    kayenta: true,
   },
   createCanaryConfig: {
     method: 'POST',
@@ -71,6 +87,7 @@ export const ROUTES = {
     body: canaryConfigSchema,
     response: { status: 200, description: 'The id of the stored config, and warnings when a metric looks wrong (its query uses no scope)', schema: configWrittenSchema },
     errors: [400, 413, 415],
+    access: 'admin',
   },
   getCanaryConfig: {
     method: 'GET',
@@ -80,6 +97,7 @@ export const ROUTES = {
     query: { configurationAccountName: ignoredAccount },
     response: { status: 200, description: 'The stored config, with its id and timestamps', schema: canaryConfigSchema },
     errors: [404],
+    access: 'read',
   },
   replaceCanaryConfig: {
     method: 'PUT',
@@ -90,6 +108,7 @@ export const ROUTES = {
     body: canaryConfigSchema,
     response: { status: 200, description: 'The id of the replaced config, and warnings as for POST', schema: configWrittenSchema },
     errors: [400, 413, 415],
+    access: 'admin',
   },
   deleteCanaryConfig: {
     method: 'DELETE',
@@ -99,6 +118,7 @@ export const ROUTES = {
     query: { configurationAccountName: ignoredAccount },
     response: { status: 204, description: 'Deleted' },
     errors: [404],
+    access: 'admin',
   },
   fetchPrometheus: {
     method: 'POST',
@@ -123,6 +143,7 @@ export const ROUTES = {
     },
     response: { status: 200, description: '{"query"} for a dry run, else {"metricSetListId"}' },
     errors: [400, 502],
+    access: 'analyze',
   },
   fetchCloudWatch: {
     method: 'POST',
@@ -142,6 +163,7 @@ export const ROUTES = {
     body: cloudWatchFetchBodySchema,
     response: { status: 200, description: '{"query"} for a dry run, else {"metricSetListId"}' },
     errors: [400, 413, 415, 502],
+    access: 'analyze',
   },
   getMetricSetList: {
     method: 'GET',
@@ -151,6 +173,7 @@ export const ROUTES = {
     query: { accountName: ignoredAccount },
     response: { status: 200, description: 'MetricSet[] (NaN written as "NaN")' },
     errors: [404],
+    access: 'read',
   },
   preview: {
     method: 'POST',
@@ -160,6 +183,7 @@ export const ROUTES = {
     body: previewBodySchema,
     response: { status: 200, description: 'Per metric and side: the query, the series and their point counts, the pairs, and problems' },
     errors: [400, 404, 413, 415],
+    access: 'analyze',
   },
   startCanary: {
     method: 'POST',
@@ -177,6 +201,8 @@ export const ROUTES = {
     body: startCanaryBodySchema,
     response: { status: 200, description: '{"canaryExecutionId"}; poll GET /canary/{id}', schema: z.object({ canaryExecutionId: z.string() }) },
     errors: [400, 404, 413, 415],
+    access: 'analyze',
+    kayenta: true,
   },
   startAdhocCanary: {
     method: 'POST',
@@ -192,6 +218,7 @@ export const ROUTES = {
     body: adhocCanaryBodySchema,
     response: { status: 200, description: '{"canaryExecutionId"}', schema: z.object({ canaryExecutionId: z.string() }) },
     errors: [400, 413, 415],
+    access: 'analyze',
   },
   listCanaryExecutions: {
     method: 'GET',
@@ -206,6 +233,7 @@ export const ROUTES = {
     },
     response: { status: 200, description: 'CanaryExecutionStatusResponse[]' },
     errors: [400],
+    access: 'read',
   },
   getCanaryExecution: {
     method: 'GET',
@@ -215,6 +243,8 @@ export const ROUTES = {
     query: { storageAccountName: ignoredAccount },
     response: { status: 200, description: 'complete, status, stageStatus, result.judgeResult when succeeded, exception when terminal, config, request, times' },
     errors: [404],
+    access: 'read',
+    kayenta: true,
   },
   getMetricSetPairList: {
     method: 'GET',
@@ -224,6 +254,7 @@ export const ROUTES = {
     query: { accountName: ignoredAccount },
     response: { status: 200, description: 'MetricSetPair[] (NaN written as "NaN")' },
     errors: [404],
+    access: 'read',
   },
   listJudges: {
     method: 'GET',
@@ -231,6 +262,7 @@ export const ROUTES = {
     summary: 'The judges canaria runs',
     response: { status: 200, description: '[{"name": "NetflixACAJudge-v1.0", "visible": true}]' },
     errors: [],
+    access: 'read',
   },
   remoteJudge: {
     method: 'POST',
@@ -239,6 +271,7 @@ export const ROUTES = {
     body: judgeRequestSchema,
     response: { status: 200, description: 'CanaryJudgeResult' },
     errors: [400, 413, 415],
+    access: 'analyze',
   },
   listCredentials: {
     method: 'GET',
@@ -246,6 +279,7 @@ export const ROUTES = {
     summary: 'The configured accounts (no secrets)',
     response: { status: 200, description: '[{name, type, supportedTypes, locations, recommendedLocations}]' },
     errors: [],
+    access: 'read',
   },
   listMetricsServices: {
     method: 'GET',
@@ -253,6 +287,7 @@ export const ROUTES = {
     summary: 'The metrics accounts',
     response: { status: 200, description: '[{name, type, locations, recommendedLocations}]' },
     errors: [],
+    access: 'read',
   },
   judgement: {
     method: 'POST',
@@ -261,6 +296,7 @@ export const ROUTES = {
     body: judgementBodySchema,
     response: { status: 200, description: '{"judgement": {phase, complete, score, classification, pass, marginal, executionId, reason}}' },
     errors: [400, 404, 413, 415, 502],
+    access: 'analyze',
   },
   health: {
     method: 'GET',
@@ -268,6 +304,7 @@ export const ROUTES = {
     summary: 'Liveness',
     response: { status: 200, description: 'The service answers', schema: z.object({ status: z.literal('UP') }) },
     errors: [],
+    access: 'open',
   },
   openapi: {
     method: 'GET',
@@ -275,7 +312,31 @@ export const ROUTES = {
     summary: 'This API as an OpenAPI 3.1 document',
     response: { status: 200, description: 'OpenAPI 3.1 document' },
     errors: [],
+    access: 'read',
   },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteId = keyof typeof ROUTES;
+
+/** One route of the deployed HTTP API: its route key and how API Gateway lets it through. */
+export interface GatewayRoute {
+  routeKey: string;
+  id: RouteId;
+  /**
+   * 'authorizer': behind the stack's authorizer (API key or JWT), whose verdict the function's
+   * middleware turns into 401/403; 'none': no authorizer (open, or /k/{secret}/…, whose secret
+   * the function checks).
+   */
+  gate: 'authorizer' | 'none';
+}
+
+/**
+ * Every route key the stack must declare: each route of the table, and each kayenta route again
+ * under /k/{secret}. Stack tests compare serverless.yml's routes with this list.
+ */
+export function gatewayRoutes(): GatewayRoute[] {
+  return (Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>).flatMap(([id, r]) => [
+    { routeKey: `${r.method} ${r.path}`, id, gate: r.access === 'open' ? ('none' as const) : ('authorizer' as const) },
+    ...(r.kayenta ? [{ routeKey: `${r.method} ${KAYENTA_PREFIX}${r.path}`, id, gate: 'none' as const }] : []),
+  ]);
+}

@@ -10,6 +10,9 @@ import type { Account } from '../config/accounts.ts';
 import { MetricAccounts, type SourceOptions } from '../metrics/sources.ts';
 import { MetricSetListStore } from '../store/metric-set-lists.ts';
 import { withRequestLog } from '../api/request-log.ts';
+import { keyAuthenticator, withAuth, withKayentaPrefix } from '../api/auth.ts';
+import { ApiKeyStore } from '../auth/api-keys.ts';
+import { readStoredSecret } from '../auth/kayenta-secret.ts';
 import { createApp } from '../api/router.ts';
 import { ConfigStore } from '../store/config-store.ts';
 import { openEmbeddedStorage } from './embedded-storage.ts';
@@ -32,6 +35,11 @@ export interface LocalServiceOptions {
   storageLog?: (line: string) => void;
   /** One line per analysis started here once it ends: `analysis ID succeeded: Pass, score 100`. */
   analysisLog?: (line: string) => void;
+  /**
+   * Require an API key of the store (`canaria keys create`) on every route but /health, as the
+   * deployed stack does (canaria serve --auth). Off: every route is open.
+   */
+  auth?: boolean;
 }
 
 export interface LocalService {
@@ -59,7 +67,13 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       ...metricsHandlers({ accounts, configs, metricSetLists: new MetricSetListStore(storage.objects) }),
       ...metaHandlers(),
     });
-    const app = options.requestLog ? withRequestLog(options.requestLog)(routes) : routes;
+    // Keys are looked up in the store on every request (no cache): a revoked key stops at once.
+    const keys = new ApiKeyStore(storage.records);
+    const checked = options.auth ? withAuth(keyAuthenticator((key) => keys.verify(key)))(routes) : routes;
+    const logged = options.requestLog ? withRequestLog(options.requestLog)(checked) : checked;
+    // Outside the log: a path under /k/ is logged without its secret. The secret is read from
+    // the store per request, so `canaria keys kayenta-secret --rotate` takes effect at once.
+    const app = withKayentaPrefix(() => readStoredSecret(storage.records))(logged);
     const server = await startHttpServer(app, host, options.port ?? 8090, { log: options.requestLog });
     return {
       url: server.url,

@@ -11,6 +11,7 @@ Commands:
   serve     Run the HTTP API locally on embedded storage (npm start)
   analyze   Run one canary analysis without a server and print the verdict
             (exit status by verdict: see "canaria analyze --help")
+  keys      Create, list and revoke API keys (a data directory or the deployed table)
 
 Options:
   -V, --version  print "canaria <version>" and exit
@@ -41,6 +42,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   analyze: async () => {
     const m = await import('./analyze-command.ts');
     return { run: m.analyzeCommand, help: m.ANALYZE_HELP };
+  },
+  keys: async () => {
+    const m = await import('./keys-command.ts');
+    return { run: m.keysCommand, help: m.KEYS_HELP };
   },
 };
 

@@ -4,10 +4,11 @@ import { loadAccountsFile, type Account, type AccountsFile } from '../config/acc
 import { ValidationError } from '../config/validation.ts';
 import { DataDirInUseError } from '../local/data-dir.ts';
 import { LegacyDataDirError } from '../local/legacy-data-dir.ts';
+import { isLoopback } from '../local/http-server.ts';
 import { startLocalService } from '../local/service.ts';
 import { parseOptions, UsageError, usageErrorOf } from './io.ts';
 
-export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090] [--data-dir .canaria] [--accounts FILE] [--quiet]
+export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090] [--data-dir .canaria] [--accounts FILE] [--auth] [--quiet]
 
 Serves canaria's HTTP API locally with the same route logic as the AWS Lambdas, on an
 embedded SQLite store kept in --data-dir (canaria.db). Prints "canaria listening on
@@ -20,6 +21,13 @@ request and one per finished analysis:
 On a loopback address it answers only requests whose Host is localhost or that address
 (421 otherwise, against DNS rebinding); a body over 1 MiB gets 413.
 
+Without --auth every route is open: fine on loopback, and warned about on any other address.
+With --auth every route but /health needs an API key of the data directory (canaria keys
+create --data-dir DIR --scope read|analyze|admin), as the deployed API does: 401 without one
+or with an unknown or revoked one, 403 when its scope is too narrow. The routes Argo's
+kayenta provider calls are also served under /k/SECRET/ (canaria keys kayenta-secret prints
+SECRET); see docs/auth.md.
+
 Options:
       --host HOST       address to listen on (default 127.0.0.1)
       --port PORT       port to listen on (default 8090; 0 picks a free one)
@@ -28,6 +36,7 @@ Options:
                           accounts:
                             - {name: prom, type: prometheus, endpoint: http://127.0.0.1:9090}
                             - {name: cw, type: cloudwatch, region: eu-west-1}
+      --auth            require API keys (see above)
   -q, --quiet           no request lines (finished analyses are still logged)
   -h, --help            show this help
 `;
@@ -43,6 +52,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     port: { type: 'string', default: '8090' },
     'data-dir': { type: 'string', default: '.canaria' },
     accounts: { type: 'string' },
+    auth: { type: 'boolean', default: false },
     quiet: { type: 'boolean', short: 'q', default: false },
   });
   const port = Number(opts.port);
@@ -66,6 +76,7 @@ export async function serveCommand(args: string[]): Promise<void> {
       dataDir: resolve(opts['data-dir']),
       accounts,
       sourceOptions: { limits },
+      auth: opts.auth,
       ...(opts.quiet ? {} : { requestLog: logLine }),
       analysisLog: logLine,
       storageLog: logLine,
@@ -98,6 +109,13 @@ export async function serveCommand(args: string[]): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  const bound = new URL(service.url).hostname.replace(/^\[|\]$/g, '');
+  if (!opts.auth && !isLoopback(bound)) {
+    logLine(
+      `warning: listening on ${bound} without --auth: anyone who can reach this address can change canary configs and start analyses; start with --auth and API keys (canaria keys create; docs/auth.md)`,
+    );
+  }
+  if (opts.auth) logLine(`auth on: every route but /health needs an API key of ${resolve(opts['data-dir'])} (canaria keys list --data-dir ${opts['data-dir']})`);
   process.stdout.write(`canaria listening on ${service.url}\n`);
   await stopped;
   // Everything canaria started is closed; idle client sockets need not hold the process.

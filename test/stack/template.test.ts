@@ -1,25 +1,18 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/api/routes.ts';
 import { parse as parseYaml } from 'yaml';
-import { packageStack, repoRoot } from './package.ts';
+import { packagedStack, repoRoot, TEST_ACCOUNTS } from './package.ts';
+import { asArray, type Json } from './template.ts';
 import { readZip, type ZipEntry } from './zip.ts';
 
 // Packages serverless.yml exactly as `npm run package` does (osls + serverless-esbuild),
-// offline and without AWS credentials, into a temporary directory, then checks the
-// CloudFormation template and the Lambda zips. CANARIA_ACCOUNTS is a valid accounts file
-// (test/stack/accounts.test.ts runs the failing case).
+// offline and without AWS credentials (packagedStack, shared by the stack tests), then checks
+// the CloudFormation template and the Lambda zips. Roles and their grants are checked against
+// the code in least-privilege.test.ts.
 
-/** Multi-line YAML, as `CANARIA_ACCOUNTS="$(cat accounts.yaml)"` passes it. */
-const ACCOUNTS = [
-  'accounts:',
-  '  - {name: prometheus, type: prometheus, endpoint: https://prometheus.example.com}',
-  '  - {name: cloudwatch, type: cloudwatch, region: eu-west-1}',
-].join('\n');
-/** The functions that read CANARIA_ACCOUNTS: the HTTP functions that fetch, and the analysis tasks. */
-const WITH_ACCOUNTS = ['Metrics', 'Canary', 'Plan', 'Fetch', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'];
+const ACCOUNTS = TEST_ACCOUNTS;
 
 const HANDLERS: Record<string, string> = {
   configs: 'functions/http/canary-config',
@@ -38,8 +31,6 @@ const TASKS = ['Plan', 'Fetch', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'
 const SIGNING = new Set(['metrics', 'canary', 'plan', 'fetch', 'mixMetrics', 'judge', 'record', 'recordFailure']);
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
-// CloudFormation JSON is untyped.
-type Json = any;
 interface Statement {
   Effect: 'Allow' | 'Deny';
   Action?: string | string[];
@@ -54,29 +45,8 @@ let packageOutput = '';
 let template: Json;
 let resources: Record<string, Json>;
 
-const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 const ofType = (type: string): [string, Json][] =>
   Object.entries(resources).filter(([, r]) => r.Type === type);
-
-/** Every policy statement in the template, with where it came from. */
-function allStatements(): { where: string; statement: Statement }[] {
-  const out: { where: string; statement: Statement }[] = [];
-  for (const [id, r] of Object.entries(resources)) {
-    const docs: [string, Json][] = [];
-    if (r.Type === 'AWS::IAM::Role') {
-      docs.push([`${id}.AssumeRolePolicyDocument`, r.Properties.AssumeRolePolicyDocument]);
-      for (const p of asArray<Json>(r.Properties.Policies)) docs.push([`${id}.${p.PolicyName}`, p.PolicyDocument]);
-    } else if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
-      docs.push([id, r.Properties.PolicyDocument]);
-    } else if (r.Type === 'AWS::S3::BucketPolicy') {
-      docs.push([id, r.Properties.PolicyDocument]);
-    }
-    for (const [where, doc] of docs) {
-      for (const statement of asArray<Statement>(doc?.Statement)) out.push({ where, statement });
-    }
-  }
-  return out;
-}
 
 /** The Allow statements of one role's inline policies. */
 function roleAllows(roleId: string): Statement[] {
@@ -87,9 +57,6 @@ function roleAllows(roleId: string): Statement[] {
     .flatMap((p) => asArray<Statement>(p.PolicyDocument.Statement))
     .filter((s) => s.Effect === 'Allow');
 }
-
-const actionsOf = (statements: Statement[], service: string): string[] =>
-  statements.flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith(`${service}:`));
 
 function zipEntries(fn: string): ZipEntry[] {
   return readZip(join(outDir, `${fn}.zip`));
@@ -103,17 +70,12 @@ beforeAll(() => {
     throw new Error(`serverless.yml names handler files that do not exist:\n  ${missing.join('\n  ')}`);
   }
 
-  outDir = mkdtempSync(join(tmpdir(), 'canaria-package-'));
-  const res = packageStack(outDir, ACCOUNTS);
-  if (res.status !== 0) throw new Error(`serverless package failed (exit ${res.status}):\n${res.output}`.trim());
-  packageOutput = res.output;
-  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  const stack = packagedStack(ACCOUNTS);
+  outDir = stack.dir;
+  packageOutput = stack.output;
+  template = stack.template;
   resources = template.Resources;
 }, 180_000);
-
-afterAll(() => {
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
 
 describe('S3 bucket', () => {
   it('is encrypted, private, versioned and owner-enforced', () => {
@@ -172,12 +134,11 @@ describe('DynamoDB table', () => {
 });
 
 describe('Lambda functions', () => {
-  it('are the HTTP functions and the analysis tasks, nodejs22.x on arm64, each with a role of its kind', () => {
+  it('are the HTTP functions and the analysis tasks, nodejs22.x on arm64', () => {
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
     expect(Object.keys(fns).sort()).toEqual(
       ['Configs', 'Metrics', 'Canary', 'Meta', ...TASKS].map((f) => `${f}LambdaFunction`).sort(),
     );
-    const roles = new Set<string>();
     for (const [id, fn] of Object.entries(fns)) {
       const p = fn.Properties;
       expect(p.Runtime, id).toBe('nodejs22.x');
@@ -185,13 +146,7 @@ describe('Lambda functions', () => {
       expect(p.MemorySize, id).toBe(512);
       expect(p.Timeout, id).toBe(TASKS.some((t) => id === `${t}LambdaFunction`) ? (id.startsWith('Record') ? 30 : 60) : 29);
       expect(p.Role['Fn::GetAtt']?.[1], `${id} role`).toBe('Arn');
-      roles.add(p.Role['Fn::GetAtt'][0]);
     }
-    expect([...roles].sort()).toEqual(['CanaryRole', 'ConfigsRole', 'FetchRole', 'MetaRole', 'MetricsRole', 'PipelineRole']);
-    expect(fns.FetchLambdaFunction.Properties.Role['Fn::GetAtt'][0]).toBe('FetchRole');
-    expect(fns.ConfigsLambdaFunction.Properties.Role['Fn::GetAtt'][0]).toBe('ConfigsRole');
-    // No shared default role: every function must name its own.
-    expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
   it('configs gets the bucket and table names', () => {
@@ -203,12 +158,10 @@ describe('Lambda functions', () => {
     expect(metaVars.CANARIA_TABLE).toBeUndefined();
   });
 
-  it('that fetch metrics get the CANARIA_ACCOUNTS text as given, the others none', () => {
-    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
-      const vars = fn.Properties.Environment?.Variables ?? {};
-      if (WITH_ACCOUNTS.some((f) => id === `${f}LambdaFunction`)) expect(vars.CANARIA_ACCOUNTS, id).toBe(ACCOUNTS);
-      else expect(vars.CANARIA_ACCOUNTS, id).toBeUndefined();
-    }
+  it('that read CANARIA_ACCOUNTS get the text as given (which ones: least-privilege.test.ts)', () => {
+    const withAccounts = ofType('AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Environment?.Variables?.CANARIA_ACCOUNTS !== undefined);
+    expect(withAccounts.length).toBeGreaterThan(0);
+    for (const [id, fn] of withAccounts) expect(fn.Properties.Environment.Variables.CANARIA_ACCOUNTS, id).toBe(ACCOUNTS);
     // A valid file with accounts: the deploy check (serverless-accounts.cjs) said nothing.
     expect(packageOutput).not.toMatch(/CANARIA_ACCOUNTS/);
     expect(packageOutput).toMatch(/Service packaged/);
@@ -217,106 +170,6 @@ describe('Lambda functions', () => {
   it('keep their logs 30 days', () => {
     for (const id of ['ConfigsLogGroup', 'MetricsLogGroup', 'CanaryLogGroup', 'MetaLogGroup', 'CanaryAnalysisLogGroup', ...TASKS.map((t) => `${t}LogGroup`)]) {
       expect(resources[id]?.Properties.RetentionInDays, id).toBe(30);
-    }
-  });
-});
-
-describe('IAM', () => {
-  it("allows no wildcard action, and no wildcard resource except where AWS offers none (GetMetricData)", () => {
-    const statements = allStatements();
-    expect(statements.length).toBeGreaterThan(0);
-    for (const { where, statement } of statements) {
-      if (statement.Effect !== 'Allow') continue; // Deny s3:* for non-TLS is intended
-      expect(statement.NotAction, `${where}: NotAction`).toBeUndefined();
-      for (const action of asArray(statement.Action)) {
-        expect(action, `${where}: action ${action}`).not.toBe('*');
-        expect(action, `${where}: action ${action}`).not.toMatch(/^[\w-]+:\*$/);
-      }
-      if (asArray(statement.Action).join() === 'cloudwatch:GetMetricData') continue;
-      // Step Functions' log delivery actions take no resource ARN (AWS documents '*').
-      if (asArray(statement.Action).every((a) => /^logs:(\w+LogDeliver(y|ies)|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/.test(a))) continue;
-      expect(asArray(statement.Resource), `${where}: Resource`).not.toContain('*');
-    }
-  });
-
-  it('metrics role: metric set lists read/write, configs read-only, CloudWatch read, named secrets', () => {
-    const allows = roleAllows('MetricsRole');
-    expect(actionsOf(allows, 's3').sort()).toEqual(['s3:GetObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
-    const writes = allows.filter((s) => asArray(s.Action).includes('s3:PutObject'));
-    expect(writes).toHaveLength(1);
-    expect(writes[0].Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['CanariaBucket', 'Arn'] }, '/metric_set_list/*']] });
-    expect(actionsOf(allows, 'dynamodb')).toEqual([]);
-    expect(actionsOf(allows, 'cloudwatch')).toEqual(['cloudwatch:GetMetricData']);
-    const assume = allows.find((s) => asArray(s.Action).includes('sts:AssumeRole'))!;
-    expect(JSON.stringify(assume.Resource)).toContain(':role/canaria-metrics-*');
-    const secrets = allows.find((s) => asArray(s.Action).includes('secretsmanager:GetSecretValue'))!;
-    expect(JSON.stringify(secrets.Resource)).toContain(':secret:canaria/*');
-  });
-
-  it('configs role: S3 object actions on canary_config/* only (plus ListBucket on the bucket)', () => {
-    const allows = roleAllows('ConfigsRole');
-    const s3 = allows.filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
-    const objects = s3.filter((s) => !asArray(s.Action).includes('s3:ListBucket'));
-    expect(objects).toHaveLength(1);
-    expect(asArray(objects[0].Action).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
-    expect(objects[0].Resource).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': ['CanariaBucket', 'Arn'] }, '/canary_config/*']],
-    });
-    // ListBucket (so a missing key answers 404, not 403) stays alone, on this bucket only.
-    for (const s of s3.filter((x) => asArray(x.Action).includes('s3:ListBucket'))) {
-      expect(asArray(s.Action)).toEqual(['s3:ListBucket']);
-      expect(s.Resource).toEqual({ 'Fn::GetAtt': ['CanariaBucket', 'Arn'] });
-    }
-    expect(actionsOf(allows, 's3').sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
-  });
-
-  it('configs role: DynamoDB item actions on the table only', () => {
-    const allows = roleAllows('ConfigsRole');
-    const ddb = allows.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(ddb).toHaveLength(1);
-    expect(asArray(ddb[0].Action).sort()).toEqual([
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-    ]);
-    expect(ddb[0].Resource).toEqual({ 'Fn::GetAtt': ['CanariaTable', 'Arn'] });
-  });
-
-  it('each role writes logs only to its own function log group', () => {
-    for (const [role, logGroup] of [
-      ['ConfigsRole', 'ConfigsLogGroup'],
-      ['MetricsRole', 'MetricsLogGroup'],
-      ['CanaryRole', 'CanaryLogGroup'],
-      ['FetchRole', 'FetchLogGroup'],
-      ['MetaRole', 'MetaLogGroup'],
-    ] as const) {
-      const logs = roleAllows(role).filter((s) => asArray(s.Action).some((a) => a.startsWith('logs:')));
-      expect(logs, role).toHaveLength(1);
-      expect(asArray(logs[0].Action).every((a) => a.startsWith('logs:')), role).toBe(true);
-      expect(asArray(logs[0].Action), role).toEqual(expect.arrayContaining(['logs:CreateLogStream', 'logs:PutLogEvents']));
-      expect(asArray(logs[0].Resource), role).toEqual([{ 'Fn::GetAtt': [logGroup, 'Arn'] }]);
-    }
-    const pipelineLogs = roleAllows('PipelineRole').find((s) => asArray(s.Action).includes('logs:PutLogEvents'))!;
-    expect(asArray(pipelineLogs.Resource)).toEqual(
-      ['Plan', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'].map((t) => ({ 'Fn::GetAtt': [`${t}LogGroup`, 'Arn'] })),
-    );
-  });
-
-  it('meta role has no S3 or DynamoDB access', () => {
-    const allows = roleAllows('MetaRole');
-    expect(actionsOf(allows, 's3')).toEqual([]);
-    expect(actionsOf(allows, 'dynamodb')).toEqual([]);
-    expect(allows.flatMap((s) => asArray(s.Action)).every((a) => a.startsWith('logs:'))).toBe(true);
-  });
-
-  it('roles can only be assumed by Lambda', () => {
-    for (const id of ['ConfigsRole', 'MetaRole', 'MetricsRole', 'CanaryRole', 'PipelineRole', 'FetchRole']) {
-      const trust = asArray<Statement>(resources[id].Properties.AssumeRolePolicyDocument.Statement);
-      expect(trust, id).toEqual([
-        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-      ]);
     }
   });
 });
@@ -344,14 +197,6 @@ describe('state machine', () => {
     );
     expect(starters).toEqual(['CanaryRole']);
     expect(resources.CanaryLambdaFunction.Properties.Environment.Variables.CANARIA_STATE_MACHINE_ARN).toEqual({ Ref: 'CanaryAnalysis' });
-  });
-
-  it('gives the fetch task the metric stores and no write access beyond its metric sets', () => {
-    const allows = roleAllows('FetchRole');
-    expect(actionsOf(allows, 'cloudwatch')).toEqual(['cloudwatch:GetMetricData']);
-    const puts = allows.filter((s) => asArray(s.Action).includes('s3:PutObject'));
-    expect(puts.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['CanariaBucket', 'Arn'] }, '/executions/*/sets/*']] }]);
-    expect(actionsOf(allows, 'dynamodb')).toEqual(['dynamodb:GetItem']);
   });
 });
 

@@ -6,25 +6,18 @@
 //     the Lambda authorizer's verdict on an API key (its context), or a JWT's scopes.
 // withKayentaPrefix serves the routes Argo's kayenta provider calls (ROUTES[id].kayenta) also
 // under /k/{secret}/, for a client that cannot send a header.
-import { grants, scopeOfJwtScopes, type Scope, isScope, JWT_SCOPE_PREFIX } from '../auth/scopes.ts';
+import { authenticateKey, authenticationOfContext, HOW, type Authentication, type Principal } from '../auth/credentials.ts';
+import { grants, scopeOfJwtScopes, JWT_SCOPE_PREFIX } from '../auth/scopes.ts';
 import { secretMatches, type SecretSource } from '../auth/kayenta-secret.ts';
-import type { VerifiedKey } from '../auth/api-keys.ts';
+import type { VerifiedKey } from '../auth/verify-key.ts';
 import { errorBody, type ApiRequest, type ApiResponse } from './http.ts';
 import { findRoute, type App } from './router.ts';
 import { ROUTES, type RouteSpec } from './routes.ts';
 
-/** Who is calling, and what they may do (undefined: a token that grants no canaria scope). */
-export interface Principal {
-  via: 'apiKey' | 'jwt';
-  name: string;
-  scope: Scope | undefined;
-}
+export type { Authentication, Principal } from '../auth/credentials.ts';
+export { authenticateKey, authorizerContext, credentialOf } from '../auth/credentials.ts';
 
-export type Authentication =
-  | { ok: true; principal: Principal }
-  /** 'missing': no credential at all; 'invalid': one that is not a key (unknown, revoked, malformed). */
-  | { ok: false; reason: 'missing' | 'invalid'; message: string };
-
+/** Who is calling: from the request's own key (canaria serve) or the stack's authorizer (AWS). */
 export type Authenticator = (req: ApiRequest) => Promise<Authentication>;
 
 /** What the stack's authorizer said about a request (set by lib/api/lambda.ts, never from the request itself). */
@@ -38,55 +31,9 @@ const VIA_KAYENTA_SECRET: unique symbol = Symbol('canaria.viaKayentaSecret');
 
 export type AuthRequest = ApiRequest & { [GATEWAY_IDENTITY]?: GatewayIdentity; [VIA_KAYENTA_SECRET]?: true };
 
-const HOW = 'send an API key as "Authorization: Bearer KEY" or "x-api-key: KEY" (docs/auth.md)';
-
-/**
- * The key a request carries: `Authorization: Bearer KEY`, else `x-api-key: KEY`; an error for
- * an Authorization header of another scheme; undefined when there is neither.
- */
-export function credentialOf(headers: Record<string, string | undefined>): { key: string } | { error: string } | undefined {
-  const authorization = headers.authorization?.trim();
-  if (authorization) {
-    const m = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!m) return { error: `Authorization must be "Bearer KEY" (got the scheme ${JSON.stringify(authorization.split(/\s/)[0].slice(0, 20))})` };
-    return { key: m[1] };
-  }
-  const apiKey = headers['x-api-key']?.trim();
-  return apiKey ? { key: apiKey } : undefined;
-}
-
-/** Checks the API key in `headers` with `verify` (the key store, or its cache). */
-export async function authenticateKey(
-  headers: Record<string, string | undefined>,
-  verify: (key: string) => Promise<VerifiedKey | undefined>,
-): Promise<Authentication> {
-  const credential = credentialOf(headers);
-  if (!credential) return { ok: false, reason: 'missing', message: `No credential: ${HOW}.` };
-  if ('error' in credential) return { ok: false, reason: 'invalid', message: `${credential.error}.` };
-  const key = await verify(credential.key);
-  if (!key) return { ok: false, reason: 'invalid', message: 'The API key is unknown or has been revoked.' };
-  return { ok: true, principal: { via: 'apiKey', name: key.name, scope: key.scope } };
-}
-
 /** canaria serve --auth: the request's own API key, checked against the store. */
 export function keyAuthenticator(verify: (key: string) => Promise<VerifiedKey | undefined>): Authenticator {
   return (req) => authenticateKey(req.headers, verify);
-}
-
-/** The Lambda authorizer's context for a verdict: flat strings, as API Gateway passes them on. */
-export function authorizerContext(auth: Authentication): Record<string, string> {
-  if (!auth.ok) return { verdict: auth.reason, message: auth.message };
-  return { verdict: 'ok', via: auth.principal.via, name: auth.principal.name, scope: auth.principal.scope ?? '' };
-}
-
-/** The verdict back from an authorizer context; anything unexpected is a refusal. */
-export function authenticationOfContext(context: Record<string, unknown>): Authentication {
-  const message = typeof context.message === 'string' ? context.message : 'The credential was refused.';
-  if (context.verdict === 'missing') return { ok: false, reason: 'missing', message };
-  if (context.verdict !== 'ok' || !isScope(context.scope) || typeof context.name !== 'string') {
-    return { ok: false, reason: 'invalid', message };
-  }
-  return { ok: true, principal: { via: 'apiKey', name: context.name, scope: context.scope } };
 }
 
 /**

@@ -1,24 +1,8 @@
 // The only place that knows API Gateway's event shapes (HTTP API, payload 2.0).
 import middy from '@middy/core';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  APIGatewayRequestAuthorizerEventV2,
-  APIGatewaySimpleAuthorizerWithContextResult,
-  Context,
-} from 'aws-lambda';
-import type { VerifiedKey } from '../auth/api-keys.ts';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ssmSecretSource, type SecretSource } from '../auth/kayenta-secret.ts';
-import {
-  authenticateKey,
-  authorizerContext,
-  GATEWAY_IDENTITY,
-  gatewayAuthenticator,
-  withAuth,
-  withKayentaPrefix,
-  type AuthRequest,
-  type GatewayIdentity,
-} from './auth.ts';
+import { GATEWAY_IDENTITY, gatewayAuthenticator, withAuth, withKayentaPrefix, type AuthRequest, type GatewayIdentity } from './auth.ts';
 import { errorBody, parseQueryString, type ApiResponse } from './http.ts';
 import type { App } from './router.ts';
 
@@ -97,21 +81,4 @@ export function httpApiHandler(app: App, auth: HttpApiAuthOptions = authFromEnvi
       console.error(request.error);
       request.response = toHttpApiResult(errorBody(500, 'Internal error; the service log has the details.'));
     });
-}
-
-export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
-
-/**
- * canaria's API Gateway REQUEST authorizer (HTTP API, payload 2.0, simple responses): checks the
- * request's API key with `verify` (the key table behind an in-process cache) and hands its
- * verdict to the function in the context: `{verdict: 'ok', scope, name, via}`, or
- * `{verdict: 'missing' | 'invalid', message}`. The function's middleware (withAuth) answers 401
- * or 403 from it, with canaria's JSON messages. `denyAtEdge` makes API Gateway refuse a missing
- * or invalid key itself instead (its own 403 {"message":"Forbidden"}; docs/auth.md).
- */
-export function httpApiAuthorizer(verify: (key: string) => Promise<VerifiedKey | undefined>, options: { denyAtEdge?: boolean } = {}) {
-  return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
-    const auth = await authenticateKey(lowerCaseHeaders(event.headers), verify);
-    return { isAuthorized: auth.ok || !options.denyAtEdge, context: authorizerContext(auth) };
-  };
 }

@@ -6,17 +6,18 @@
 //
 // Records:  {pk: 'apiKey', sk: <id>, name, scope, createdAt, sha256, last4}
 //           {pk: 'apiKeyName', sk: <name>, keyId}   (makes names unique; a conditional put claims one)
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseWith } from '../config/validation.ts';
 import type { RecordStore, StoredRecord } from '../store/ports.ts';
-import { isScope, scopeSchema, type Scope } from './scopes.ts';
+import { SCOPES, type Scope } from './scopes.ts';
+import { KEY_PK, keyOfRecord, sha256, verifyApiKey, type VerifiedKey } from './verify-key.ts';
 
-const KEY_PK = 'apiKey';
+export type { VerifiedKey } from './verify-key.ts';
+
 const NAME_PK = 'apiKeyName';
 
-/** `cnr_` + 16 hex digits (the id) + `_` + 43 base64url characters (the secret). */
-const KEY_PATTERN = /^cnr_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+export const scopeSchema = z.enum(SCOPES);
 
 export const keyNameSchema = z
   .string()
@@ -35,21 +36,13 @@ export interface ApiKeySummary {
   hint: string;
 }
 
-/** A key that checked out. */
-export interface VerifiedKey {
-  id: string;
-  name: string;
-  scope: Scope;
-}
-
 /** Refused: a name already taken, a key that does not exist. */
 export class ApiKeyError extends Error {}
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-
 function summaryOf(r: StoredRecord): ApiKeySummary | undefined {
-  if (typeof r.name !== 'string' || !isScope(r.scope) || typeof r.createdAt !== 'string') return undefined;
-  return { id: r.sk, name: r.name, scope: r.scope, createdAt: r.createdAt, hint: `cnr_${r.sk}_…${String(r.last4 ?? '')}` };
+  const key = keyOfRecord(r);
+  if (!key || typeof r.createdAt !== 'string') return undefined;
+  return { ...key, createdAt: r.createdAt, hint: `cnr_${r.sk}_…${String(r.last4 ?? '')}` };
 }
 
 export class ApiKeyStore {
@@ -126,13 +119,7 @@ export class ApiKeyStore {
   }
 
   /** The key's id, name and scope if `key` is a key that exists; undefined otherwise. */
-  async verify(key: string): Promise<VerifiedKey | undefined> {
-    const m = KEY_PATTERN.exec(key);
-    if (!m) return undefined; // not even the shape of a key: no lookup
-    const record = await this.records.get({ pk: KEY_PK, sk: m[1] });
-    if (!record || typeof record.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(record.sha256)) return undefined;
-    if (!timingSafeEqual(sha256(key), Buffer.from(record.sha256, 'hex'))) return undefined;
-    const summary = summaryOf(record);
-    return summary ? { id: summary.id, name: summary.name, scope: summary.scope } : undefined;
+  verify(key: string): Promise<VerifiedKey | undefined> {
+    return verifyApiKey(this.records, key);
   }
 }

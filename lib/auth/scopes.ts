@@ -2,12 +2,10 @@
 //   read     every GET (configs, executions, results, accounts, the OpenAPI document)
 //   analyze  read + start analyses, preview, fetch, judge, /v1/judgements
 //   admin    everything, including config writes and deletes
-import { z } from 'zod';
+// No zod here: the Lambda authorizer's bundle imports this, and stays small without it.
 
 export const SCOPES = ['read', 'analyze', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
-
-export const scopeSchema = z.enum(SCOPES);
 
 /** What a route needs: a scope, or nothing at all ('open': /health). */
 export type Access = Scope | 'open';

@@ -5,7 +5,8 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryConfigHandlers } from '../../lib/api/canary-config-api.ts';
-import { httpApiAuthorizer, httpApiHandler } from '../../lib/api/lambda.ts';
+import { httpApiHandler } from '../../lib/api/lambda.ts';
+import { httpApiAuthorizer } from '../../lib/api/lambda-authorizer.ts';
 import { metaHandlers } from '../../lib/api/meta-api.ts';
 import { createApp } from '../../lib/api/router.ts';
 import { ApiKeyStore } from '../../lib/auth/api-keys.ts';
@@ -62,7 +63,8 @@ describe('the REQUEST authorizer', () => {
   it('answers with a simple response: the verdict, the key name and scope in the context', async () => {
     const { key } = await keys.create({ name: 'argo-web', scope: 'analyze' });
     const { handler } = authorizer();
-    for (const headers of [{ authorization: `Bearer ${key}` }, { 'x-api-key': key }, { Authorization: `bearer ${key}` }]) {
+    const variants: Array<Record<string, string>> = [{ authorization: `Bearer ${key}` }, { 'x-api-key': key }, { Authorization: `bearer ${key}` }];
+    for (const headers of variants) {
       expect(await handler(authorizerEvent(headers))).toEqual({ isAuthorized: true, context: { verdict: 'ok', via: 'apiKey', name: 'argo-web', scope: 'analyze' } });
     }
     expect(await handler(authorizerEvent({}))).toEqual({ isAuthorized: true, context: { verdict: 'missing', message: expect.stringContaining('No credential') } });

@@ -133,6 +133,49 @@ describe('DynamoDB table', () => {
   });
 });
 
+describe('data and retention', () => {
+  it('the bucket (with its policy) and the table survive serverless remove and a replacement', () => {
+    for (const id of ['CanariaBucket', 'CanariaBucketPolicy', 'CanariaTable']) {
+      expect(resources[id].DeletionPolicy, id).toBe('Retain');
+      expect(resources[id].UpdateReplacePolicy, id).toBe('Retain');
+    }
+  });
+
+  it('retention days are parameters: 90 by default, 365 for runs not tagged standard, at least 1', () => {
+    const p = template.Parameters;
+    expect(p.RetentionDays).toMatchObject({ Type: 'Number', MinValue: 1 });
+    expect(Number(p.RetentionDays.Default)).toBe(90);
+    expect(p.ExtendedRetentionDays).toMatchObject({ Type: 'Number', MinValue: 1 });
+    expect(Number(p.ExtendedRetentionDays.Default)).toBe(365);
+  });
+
+  it('an analysis expires from S3 after ExtendedRetentionDays, RetentionDays when tagged canaria-retention=standard', () => {
+    const rules: Json[] = resources.CanariaBucket.Properties.LifecycleConfiguration.Rules;
+    for (const r of rules) expect(r.Status, r.Id).toBe('Enabled');
+    const expiring = rules.filter((r) => r.ExpirationInDays !== undefined);
+    const shape = (r: Json) => ({ prefix: r.Prefix, tags: r.TagFilters ?? [], days: r.ExpirationInDays });
+    const standard = [{ Key: 'canaria-retention', Value: 'standard' }];
+    expect(expiring.map(shape)).toEqual([
+      { prefix: 'executions/', tags: [], days: { Ref: 'ExtendedRetentionDays' } },
+      { prefix: 'executions/', tags: standard, days: { Ref: 'RetentionDays' } },
+      { prefix: 'metric_set_pair_list/', tags: [], days: { Ref: 'ExtendedRetentionDays' } },
+      { prefix: 'metric_set_pair_list/', tags: standard, days: { Ref: 'RetentionDays' } },
+      { prefix: 'metric_set_list/', tags: [], days: { Ref: 'RetentionDays' } },
+    ]);
+    // Configs never expire; nothing else does.
+    for (const r of expiring) expect(r.Prefix, r.Id).not.toMatch(/^canary_config/);
+    // Expired objects become noncurrent versions, removed 30 days later with their delete markers.
+    expect(rules.find((r) => r.NoncurrentVersionExpiration)).toMatchObject({
+      NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+      ExpiredObjectDeleteMarker: true,
+    });
+  });
+
+  it('execution records expire by DynamoDB TTL on expiresAt', () => {
+    expect(resources.CanariaTable.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+});
+
 describe('Lambda functions', () => {
   it('are the HTTP functions and the analysis tasks, nodejs22.x on arm64', () => {
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));

@@ -41,6 +41,17 @@ export interface ExecutionRecord {
   classification?: string;
   exception?: ExecutionException;
   idempotencyKey?: string;
+  /** A direct start's state machine execution (its ARN and start time): a retried Plan or RecordFailure knows its own record by it. */
+  startedBy?: string;
+}
+
+/**
+ * What RecordFailure meant to record when the record store refused it (S3, beside the request):
+ * a record still running past MAX_EXECUTION_MILLIS is ended with it instead of as a timeout.
+ */
+export interface FailureNote {
+  stage: Stage;
+  exception: ExecutionException;
 }
 
 /** What the analysis runs on, kept as submitted (the config is a snapshot). */
@@ -54,7 +65,10 @@ export function failure(operation: Stage, exceptionType: string, message: string
   return { timestamp, exceptionType, operation, details: { error: message, errors: [message] }, shouldRetry };
 }
 
-/** Express executions end within 5 minutes; a record still running well after that has lost its machine. */
+/**
+ * Express executions end within 5 minutes (canaria's TimeoutSeconds: 280 s); a record still
+ * running well after that has lost its state machine (lib/analysis/status.ts, currentRecord).
+ */
 export const MAX_EXECUTION_MILLIS = 330_000;
 
 const PK = 'canaryExecution';
@@ -65,6 +79,7 @@ const RETENTION_SECONDS = 90 * 24 * 3600;
 const requestKey = (id: string) => `executions/${id}/request.json`;
 const setsKey = (id: string, metric: number, side: string) => `executions/${id}/sets/${metric}-${side}.json`;
 const resultKey = (id: string) => `executions/${id}/judge-result.json`;
+const failureKey = (id: string) => `executions/${id}/failure.json`;
 const pairListKey = (id: string) => `metric_set_pair_list/${id}.json`;
 
 function toRecord(r: StoredRecord): ExecutionRecord {
@@ -194,5 +209,13 @@ export class ExecutionStore {
 
   result(id: string): Promise<ExplainedResult | undefined> {
     return this.objects.getJson<ExplainedResult>(resultKey(id));
+  }
+
+  putFailureNote(id: string, note: FailureNote): Promise<void> {
+    return this.objects.putJson(failureKey(id), note);
+  }
+
+  failureNote(id: string): Promise<FailureNote | undefined> {
+    return this.objects.getJson<FailureNote>(failureKey(id));
   }
 }

@@ -14,17 +14,69 @@ import { instantString, type CanaryScope } from '../metrics/types.ts';
 export const SIDES = ['control', 'experiment'] as const;
 export type Side = (typeof SIDES)[number];
 
-export interface FetchItem {
-  executionId: string;
+/** One fetch of the plan: which metric (its index in the config) and which side. Nothing else. */
+export interface FetchRef {
   metric: number;
   side: Side;
-  metricsAccountName?: string;
-  /** Metric sets up to this many bytes of JSON travel back in the state; larger ones via S3. */
-  inlineBytes: number;
 }
 
-/** What all fetch results together may occupy of a state (Step Functions caps one at 256 KB). */
-export const INLINE_BUDGET_BYTES = 128 * 1024;
+/**
+ * What Plan puts in the state (`$.plan`), once for all fetches: the Map's ItemSelector gives each
+ * FetchOne these fields with its own FetchRef. The execution input, an inline config included,
+ * stays out of the state (it is in the request document).
+ */
+export interface Plan {
+  executionId: string;
+  /** The request's account names (null: the first account of each query type). */
+  metricsAccountName: string | null;
+  /** Epoch milliseconds after which no fetch starts and fetches still running give up (FETCH_PHASE_SECONDS after the execution started). */
+  fetchDeadlineMillis: number;
+  /** Metric sets of one fetch up to this many bytes of JSON (UTF-8) travel back in the state; larger ones go through S3. */
+  inlineBytes: number;
+  fetches: FetchRef[];
+}
+
+/** FetchOne's input: the plan's shared fields and one FetchRef (ItemSelector in the ASL). */
+export interface FetchItem extends FetchRef {
+  executionId: string;
+  metricsAccountName?: string | null;
+  inlineBytes: number;
+  /** Absent for inputs of older definitions: no deadline then. */
+  fetchDeadlineMillis?: number;
+}
+
+// The state's size. Step Functions refuses a state input or output, a task's input or result,
+// over 256 KiB of UTF-8 JSON with States.DataLimitExceeded, which no Catch catches: the execution
+// would end without RecordFailure. canaria keeps every state after Plan under STATE_BUDGET_BYTES,
+// counting everything the state holds at its largest (entering RecordFailure after Mix failed):
+// {"plan": …, "fetched": [the Map's results], "error": {"Error", "Cause"}} and RecordFailure's
+// parameters around it. The execution input is the caller's (at most 256 KiB, StartExecution's
+// own limit); Plan stores it in the request document and the state drops it.
+
+/** Step Functions' cap on a state's input or output and a task's input or result. */
+export const STATE_LIMIT_BYTES = 256 * 1024;
+/** What canaria lets any state after Plan reach: 56 KiB under the cap. */
+export const STATE_BUDGET_BYTES = 200 * 1024;
+/** Characters of a task error's message (longer ones are cut): it travels in the state as the Cause of a Catch. */
+export const ERROR_MESSAGE_CHARS = 1000;
+/**
+ * Kept free of plan and fetch results in every state: a caught error (Lambda's Cause is JSON
+ * holding the message twice, as errorMessage and in the stack trace, escaped once more inside
+ * the state: at most ERROR_MESSAGE_CHARS × 4 bytes × 2 plus 10 frames, ≈ 10 KiB), the Mix and
+ * Judge results, RecordFailure's parameters (names and ARN, ≈ 0.5 KiB).
+ */
+export const RESERVED_BYTES = 16 * 1024;
+/** A fetch result's JSON beyond its sets: `{"sets":…}` (9 bytes) or `{"stored":true}` (15), and a comma. */
+export const RESULT_OVERHEAD_BYTES = 16;
+/**
+ * Fetches start within this many seconds of the execution's start; those still running then
+ * give up (AnalysisTimeout, recorded by RecordFailure). What remains of the state machine's
+ * TimeoutSeconds is for Mix, Judge, Record and RecordFailure at their worst (docs/executions.md,
+ * "Timeouts that nest").
+ */
+export const FETCH_PHASE_SECONDS = 120;
+
+const utf8 = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 /** How far past now a window may end (clocks differ between Argo and canaria). */
 export const FUTURE_TOLERANCE_MS = 60_000;
@@ -131,7 +183,18 @@ export function scopeFreeMetricWarnings(config: CanaryConfig): string[] {
   });
 }
 
-export function fetchItems(executionId: string, config: CanaryConfig, metricsAccountName: string | undefined): FetchItem[] {
-  const inlineBytes = Math.floor(INLINE_BUDGET_BYTES / (config.metrics.length * SIDES.length));
-  return config.metrics.flatMap((_, metric) => SIDES.map((side) => ({ executionId, metric, side, metricsAccountName, inlineBytes })));
+/**
+ * The plan of an execution: its fetches as (metric, side) indices, and what each fetch's sets
+ * may take of the state, in UTF-8 bytes: the budget less the reserve, the plan itself and each
+ * result's own overhead, shared equally. With 500 metrics (1,000 fetches) that share is about
+ * 140 bytes, so every set goes through S3 and the state holds 1,000 × `{"stored":true}`.
+ */
+export function planExecution(executionId: string, config: CanaryConfig, metricsAccountName: string | undefined, fetchDeadlineMillis: number): Plan {
+  const fetches = config.metrics.flatMap((_, metric) => SIDES.map((side) => ({ metric, side })));
+  const plan: Plan = { executionId, metricsAccountName: metricsAccountName ?? null, fetchDeadlineMillis, inlineBytes: STATE_BUDGET_BYTES, fetches };
+  const fixed = utf8({ plan, fetched: [] }) + fetches.length * RESULT_OVERHEAD_BYTES;
+  const free = STATE_BUDGET_BYTES - RESERVED_BYTES - fixed;
+  if (free < 0) throw new Error(`the plan of ${fetches.length} fetches takes ${fixed} bytes, more than the state may hold`);
+  plan.inlineBytes = Math.floor(free / fetches.length);
+  return plan;
 }

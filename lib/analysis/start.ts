@@ -1,9 +1,10 @@
 // Starting an analysis: checks, the execution record, then the state machine.
+import { createHash } from 'node:crypto';
 import type { CanaryConfig } from '../config/canary-config.ts';
 import type { ExecutionRequest } from '../config/execution-request.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import { failure, type ExecutionStore } from './executions.ts';
-import { ulid } from './ids.ts';
+import { EXECUTION_ID_PATTERN, ulid } from './ids.ts';
 import { prepareExecution } from './prepare.ts';
 
 /** Starts the state machine for a recorded execution (Step Functions on AWS, in-process locally). */
@@ -29,6 +30,21 @@ export interface NewExecution {
   idempotencyKey?: string;
   /** Default: a new ULID. */
   id?: string;
+  /** Who started it, for a direct start (ExecutionRecord.startedBy). */
+  startedBy?: string;
+}
+
+/**
+ * The execution id of a direct start named `name`: the name itself when it is a valid id (letters,
+ * digits, `-` and `_`, at most 80), else the name with every other run of characters made a `-`,
+ * cut to 57 characters, and 22 characters of its SHA-256 (`release-1.2` → `release-1-2-…`). The
+ * same name always gives the same id, so RecordFailure finds a record Plan made even when Plan
+ * could not return it.
+ */
+export function directExecutionId(name: string): string {
+  if (EXECUTION_ID_PATTERN.test(name)) return name;
+  const hash = createHash('sha256').update(name).digest('base64url').slice(0, 22);
+  return `${name.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 57)}-${hash}`;
 }
 
 /** Records a checked execution; with an idempotency key already used, returns that execution. */
@@ -54,6 +70,7 @@ export async function createExecution(e: NewExecution, deps: AnalysisDeps): Prom
       parentPipelineExecutionId: e.parentPipelineExecutionId,
       buildTimeMillis: now,
       idempotencyKey: e.idempotencyKey,
+      startedBy: e.startedBy,
     },
     { config: e.config, executionRequest },
   );

@@ -69,17 +69,32 @@ export function statusResponse(r: ExecutionRecord, doc: ExecutionDocument, resul
 }
 
 /**
- * An execution's record, ended terminal if its state machine cannot still be running (a
- * timed-out Express execution never reaches RecordFailure).
+ * An execution's record, ended terminal if its state machine cannot still be running (Express
+ * executions end within 5 minutes) and recorded no end. The state machine records every failure
+ * itself, timeouts included (Task TimeoutSeconds, the fetch deadline: docs/executions.md), so a
+ * record found running here means RecordFailure could not write it: if it left a failure note
+ * (the record store refused it), the record ends with that failure; without one, nothing recorded
+ * why, and it ends as States.Timeout: the execution's own 280 s limit, the one failure no task
+ * sees (or a failure that neither the record store nor S3 took, or whose RecordFailure could not
+ * run at all).
  */
 export async function currentRecord(executions: ExecutionStore, id: string, now: number = Date.now()): Promise<ExecutionRecord> {
   const record = await executions.get(id);
   if (record.status !== 'running' || now - record.buildTimeMillis <= MAX_EXECUTION_MILLIS) return record;
-  const change = {
-    status: 'terminal' as const,
-    endTimeMillis: now,
-    exception: failure(record.stage, 'States.Timeout', `the analysis did not finish within ${MAX_EXECUTION_MILLIS / 1000} s (stopped in ${record.stage})`, true, now),
-  };
+  const note = await executions.failureNote(id);
+  const change = note
+    ? { status: 'terminal' as const, stage: note.stage, endTimeMillis: note.exception.timestamp, exception: note.exception }
+    : {
+        status: 'terminal' as const,
+        endTimeMillis: now,
+        exception: failure(
+          record.stage,
+          'States.Timeout',
+          `the analysis did not finish within ${MAX_EXECUTION_MILLIS / 1000} s (stopped in ${record.stage}) and recorded no failure: its state machine reached its time limit (or could not record why it stopped anywhere; its log has the cause)`,
+          true,
+          now,
+        ),
+      };
   await executions.update(id, change);
   return executions.get(id);
 }

@@ -1,6 +1,7 @@
 // The state machine's tasks (functions/canary.asl.yml). Each is a plain async function of its
 // state input; Lambda handlers and the local runner call the same ones. Errors carry a `name`
-// the ASL's Retry and Catch match on.
+// the ASL's Retry and Catch match on, and a message of at most ERROR_MESSAGE_CHARS: a caught
+// error travels in the state, which has a size limit (prepare.ts).
 import { randomUUID } from 'node:crypto';
 import { executionRequestSchema } from '../config/execution-request.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
@@ -9,13 +10,15 @@ import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { judge } from '../judge/judge.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
+import { ValidationError } from '../config/validation.ts';
+import { ClientError } from '../errors.ts';
+import { sleep } from '../metrics/retry.ts';
 import { MetricFetchError, TimeSlice } from '../metrics/source.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import { failure, type Stage } from './executions.ts';
-import { EXECUTION_ID_PATTERN } from './ids.ts';
-import { fetchItems, type FetchItem, SIDES } from './prepare.ts';
-import { createExecution, type AnalysisDeps } from './start.ts';
+import { failure, type ExecutionException, type Stage } from './executions.ts';
+import { ERROR_MESSAGE_CHARS, FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
+import { createExecution, directExecutionId, type AnalysisDeps } from './start.ts';
 import { explainResult } from './verdict.ts';
 
 export interface TaskDeps extends AnalysisDeps {
@@ -30,11 +33,51 @@ export class TransientFetchError extends Error {
 export class AnalysisError extends Error {
   override readonly name = 'AnalysisError';
 }
+/** A direct start refused before anything was recorded: the execution fails with it, nothing to record. */
+export class AnalysisNotStarted extends Error {
+  override readonly name = 'AnalysisNotStarted';
+}
+/** The analysis ran out of its time for fetching (FETCH_PHASE_SECONDS); recorded, not retried. */
+export class AnalysisTimeout extends Error {
+  override readonly name = 'AnalysisTimeout';
+}
+
+/**
+ * What one FetchOne may take, all attempts and back-off of the metric source included, before it
+ * gives up (retried by the Map as a TransientFetchError): under the fetch Lambda's 60 s timeout
+ * and the FetchOne state's TimeoutSeconds, with room to read the request and store the sets.
+ */
+export const FETCH_TASK_BUDGET_MS = 50_000;
+
+/**
+ * The error as it may travel in the state: the message without control characters and cut to
+ * ERROR_MESSAGE_CHARS, the stack trace to 10 frames of 200 characters (Lambda puts both in the
+ * Cause of a Catch). The name, which Retry and Catch match, is kept.
+ */
+export function boundedError(err: unknown): Error {
+  const original = err instanceof Error ? err : new Error(String(err));
+  let message = String(original.message).replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  if (message.length > ERROR_MESSAGE_CHARS) message = `${message.slice(0, ERROR_MESSAGE_CHARS)}… (cut from ${original.message.length} characters)`;
+  const frames = (original.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  if (message === original.message && frames.length <= 10 && frames.every((f) => f.length <= 200)) return original;
+  const bounded = new Error(message);
+  bounded.name = original.name;
+  bounded.stack = [`${original.name}: ${message}`, ...frames.slice(0, 10).map((f) => f.slice(0, 200))].join('\n');
+  return bounded;
+}
+
+/** `task` whose failures are bounded errors. */
+function bounded<A extends unknown[], R>(task: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) =>
+    task(...args).catch((err: unknown) => {
+      throw boundedError(err);
+    });
+}
 
 /** Direct starts (console, CLI) carry the request; API starts only the id. */
 export interface PlanInput {
   input: {
-    executionId?: string;
+    executionId?: unknown;
     canaryConfigId?: string;
     canaryConfig?: unknown;
     executionRequest?: unknown;
@@ -42,65 +85,121 @@ export interface PlanInput {
     metricsAccountName?: string;
   };
   executionName: string;
+  /** $$.Execution.Id and $$.Execution.StartTime (absent from inputs of older definitions). */
+  executionArn?: string;
+  startTime?: string;
 }
 
-export async function plan({ input, executionName }: PlanInput, deps: TaskDeps): Promise<{ executionId: string; fetches: FetchItem[] }> {
-  let executionId = input.executionId;
-  if (!executionId) {
-    // Started directly: validate and record it under the state machine execution's name.
-    try {
-      const config = input.canaryConfig !== undefined ? parseWith(canaryConfigSchema, input.canaryConfig, ['canaryConfig']) : await deps.configs.get(String(input.canaryConfigId));
-      const executionRequest = parseWith(executionRequestSchema, input.executionRequest, ['executionRequest']);
-      const { id, created } = await createExecution(
-        {
-          // The state machine execution's name, when it can travel in a URL.
-          id: EXECUTION_ID_PATTERN.test(executionName) ? executionName : undefined,
-          config,
-          executionRequest,
-          canaryConfigId: input.canaryConfigId ?? 'ad-hoc',
-          application: input.application ?? 'ad-hoc',
-          metricsAccountName: input.metricsAccountName,
-        },
-        deps,
-      );
-      if (!created) throw new Error(`canary execution '${id}' already exists; start with another name`);
-      executionId = id;
-    } catch (err) {
-      throw new AnalysisError((err as Error).message);
-    }
+/** Who a direct start's record was made by: its state machine execution. */
+const startedBy = (executionArn: string | undefined, startTime: string | undefined) => `${executionArn ?? 'unknown'}@${startTime ?? 'unknown'}`;
+
+/** A direct start: validated and recorded under an id made of the execution's name. */
+async function startDirect({ input, executionName, executionArn, startTime }: PlanInput, deps: TaskDeps): Promise<string> {
+  const by = startedBy(executionArn, startTime);
+  let result: { id: string; created: boolean };
+  try {
+    const config = input.canaryConfig !== undefined ? parseWith(canaryConfigSchema, input.canaryConfig, ['canaryConfig']) : await deps.configs.get(String(input.canaryConfigId));
+    const executionRequest = parseWith(executionRequestSchema, input.executionRequest, ['executionRequest']);
+    result = await createExecution(
+      {
+        id: directExecutionId(executionName),
+        config,
+        executionRequest,
+        canaryConfigId: input.canaryConfigId ?? 'ad-hoc',
+        application: input.application ?? 'ad-hoc',
+        metricsAccountName: input.metricsAccountName,
+        startedBy: by,
+      },
+      deps,
+    );
+  } catch (err) {
+    // A request canaria refuses: nothing was recorded.
+    if (err instanceof ClientError || err instanceof ValidationError) throw new AnalysisNotStarted((err as Error).message);
+    throw err;
   }
-  const [doc, recorded] = await Promise.all([deps.executions.document(executionId), deps.executions.get(executionId)]);
-  await deps.executions.update(executionId, { stage: 'fetch', startTimeMillis: deps.now() });
-  return { executionId, fetches: fetchItems(executionId, doc.config, recorded.metricsAccountName) };
+  // Taken: by this very execution (Plan retried after its first try recorded it), or another one.
+  if (!result.created && (await deps.executions.find(result.id))?.startedBy !== by) {
+    throw new AnalysisNotStarted(`canary execution '${result.id}' already exists; start with another name`);
+  }
+  return result.id;
 }
 
-/** A fetch's result in the state: the sets themselves when small, else a note that S3 has them. */
+export const plan = bounded(async (planInput: PlanInput, deps: TaskDeps): Promise<Plan> => {
+  const { input, startTime } = planInput;
+  // The deadline counts from the execution's start, which TimeoutSeconds counts from too.
+  const started = startTime !== undefined && !Number.isNaN(Date.parse(startTime)) ? Date.parse(startTime) : deps.now();
+  const executionId = input.executionId === undefined ? await startDirect(planInput, deps) : input.executionId;
+  if (typeof executionId !== 'string') throw new AnalysisError('executionId must be a string');
+  const [doc, recorded] = await Promise.all([deps.executions.document(executionId), deps.executions.get(executionId)]);
+  if (!(await deps.executions.update(executionId, { stage: 'fetch', startTimeMillis: deps.now() }))) {
+    throw new AnalysisError(`canary execution '${executionId}' has already ended (${recorded.status}); start a new one`);
+  }
+  return planExecution(executionId, doc.config, recorded.metricsAccountName, started + FETCH_PHASE_SECONDS * 1000);
+});
+
+/** A fetch's result in the state: the sets themselves when within the plan's inlineBytes, else a note that S3 has them. */
 export type FetchResult = { sets: unknown[] } | { stored: true };
 
-export async function fetchOne(item: FetchItem, deps: TaskDeps): Promise<FetchResult> {
-  const { config, executionRequest } = await deps.executions.document(item.executionId);
-  const metric = config.metrics[item.metric];
-  const scopeName = metric.scopeName ?? 'default';
-  const scope = executionRequest.scopes[scopeName][`${item.side}Scope`] as CanaryScope;
-  let sets: MetricSet[];
+export const fetchOne = bounded(async (item: FetchItem, deps: TaskDeps): Promise<FetchResult> => {
+  const started = deps.now();
+  const untilDeadline = item.fetchDeadlineMillis === undefined ? Infinity : item.fetchDeadlineMillis - started;
+  const document = deps.executions.document(item.executionId);
+  document.catch(() => undefined);
+  const what = async () => {
+    // The metric's name, if the request can be read at once (it is cached once read).
+    const name = await Promise.race([document.then((d) => `'${d.config.metrics[item.metric]?.name}'`, () => undefined), sleep(1000).then(() => undefined)]);
+    return `fetching ${item.side} data of metric ${name ?? `#${item.metric}`}`;
+  };
+  const late = async () =>
+    new AnalysisTimeout(
+      `${await what()} did not finish within the analysis' ${FETCH_PHASE_SECONDS} s for fetching: the metric store answered too slowly for this many metrics`,
+    );
+  if (untilDeadline <= 0) throw await late();
+
+  // Everything below gives up at the deadline or after FETCH_TASK_BUDGET_MS, whichever is first,
+  // whatever it is waiting for (the metric store, S3).
+  const budgetMs = Math.min(FETCH_TASK_BUDGET_MS, untilDeadline);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), budgetMs);
+  const work = (async (): Promise<FetchResult> => {
+    const { config, executionRequest } = await document;
+    const metric = config.metrics[item.metric];
+    const scopeName = metric.scopeName ?? 'default';
+    const scope = executionRequest.scopes[scopeName][`${item.side}Scope`] as CanaryScope;
+    let sets: MetricSet[];
+    try {
+      const { source } = deps.accounts.resolve(item.metricsAccountName ?? undefined, metric.query!.type);
+      sets = await source.fetch({ metric, templates: config.templates, scope }, controller.signal);
+    } catch (err) {
+      if (controller.signal.aborted) throw err; // the budget's error, below
+      const message = `fetching ${item.side} data of metric '${metric.name}': ${(err as Error).message}`;
+      if (err instanceof MetricFetchError && err.retryable) throw new TransientFetchError(message);
+      throw new AnalysisError(message);
+    }
+    // Each value takes at least two bytes of JSON ("1,"): sets surely too big for the state go
+    // to S3 without being written out here first. The budget is in UTF-8 bytes: tags and names
+    // may hold characters of several bytes.
+    const values = sets.reduce((n, s) => n + s.values.length, 0);
+    if (2 * values <= item.inlineBytes) {
+      const json = kayentaJson(sets);
+      if (Buffer.byteLength(json, 'utf8') <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[] };
+    }
+    await deps.executions.putSets(item.executionId, item.metric, item.side, sets);
+    return { stored: true };
+  })();
+  work.catch(() => undefined); // it may fail after the budget has already ended the task
+  const gaveUp = new Promise<never>((_, reject) =>
+    controller.signal.addEventListener('abort', () => {
+      if (budgetMs === untilDeadline) late().then(reject, reject);
+      else what().then((w) => reject(new TransientFetchError(`${w} did not finish within ${FETCH_TASK_BUDGET_MS / 1000} s`)), reject);
+    }),
+  );
   try {
-    const { source } = deps.accounts.resolve(item.metricsAccountName, metric.query!.type);
-    sets = await source.fetch({ metric, templates: config.templates, scope });
-  } catch (err) {
-    const message = `fetching ${item.side} data of metric '${metric.name}': ${(err as Error).message}`;
-    if (err instanceof MetricFetchError && err.retryable) throw new TransientFetchError(message);
-    throw new AnalysisError(message);
+    return await Promise.race([work, gaveUp]);
+  } finally {
+    clearTimeout(timer);
   }
-  // Each value takes at least two characters of JSON ("1,"): sets surely too big for the state
-  // go to S3 without being written out here first.
-  const values = sets.reduce((n, s) => n + s.values.length, 0);
-  if (2 * values <= item.inlineBytes) {
-    const json = kayentaJson(sets);
-    if (json.length <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[] };
-  }
-  await deps.executions.putSets(item.executionId, item.metric, item.side, sets);
-  return { stored: true };
-}
+});
 
 /** Mix's input: the Map's results, in fetchItems order (metric by metric, control first). */
 export interface MixInput {
@@ -108,7 +207,7 @@ export interface MixInput {
   fetched: FetchResult[];
 }
 
-export async function mix({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<{ metricSetPairListId: string }> {
+export const mix = bounded(async ({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<{ metricSetPairListId: string }> => {
   const { config } = await deps.executions.document(executionId);
   await deps.executions.update(executionId, { stage: 'mixMetrics' });
   const setsOf = (metric: number, side: number): Promise<unknown[]> => {
@@ -128,12 +227,12 @@ export async function mix({ executionId, fetched }: MixInput, deps: TaskDeps): P
   await deps.executions.putPairList(metricSetPairListId, pairs);
   await deps.executions.update(executionId, { stage: 'judge', metricSetPairListId });
   return { metricSetPairListId };
-}
+});
 
-export async function judgeTask(
+export const judgeTask = bounded(async (
   { executionId, metricSetPairListId }: { executionId: string; metricSetPairListId: string },
   deps: TaskDeps,
-): Promise<{ score: number; classification: string }> {
+): Promise<{ score: number; classification: string }> => {
   const { config, executionRequest } = await deps.executions.document(executionId);
   const stored = await deps.executions.pairList(metricSetPairListId);
   // Stored as Kayenta writes it ("NaN" strings): read back through the judge's input schema.
@@ -148,12 +247,12 @@ export async function judgeTask(
   const result = explainResult(judged, pairs, executionRequest.thresholds, executionRequest.strict);
   await deps.executions.putResult(executionId, result);
   return { score: result.score.score, classification: result.score.classification };
-}
+});
 
-export async function record(
+export const record = bounded(async (
   input: { executionId: string; metricSetPairListId: string; score: number; classification: string },
   deps: TaskDeps,
-): Promise<void> {
+): Promise<void> => {
   await deps.executions.update(input.executionId, {
     status: 'succeeded',
     stage: 'done',
@@ -162,22 +261,29 @@ export async function record(
     score: input.score,
     classification: input.classification,
   });
-}
+});
 
+/** RecordFailure's input: the state where the failure was caught, and the execution's context. */
 export interface FailureInput {
   input: {
-    executionId?: string;
+    /** An API start's id (the Recorded state's output). */
+    executionId?: unknown;
+    /** A direct start whose Plan failed: the id is made of the execution's name. */
+    direct?: boolean;
     plan?: { executionId: string };
+    fetched?: unknown;
     mix?: unknown;
     judge?: unknown;
     error?: { Error?: string; Cause?: string };
   };
   executionName: string;
+  executionArn?: string;
+  startTime?: string;
 }
 
 /** Lambda puts {"errorType","errorMessage"} in Cause; the local runner the message itself. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'unknown error';
+function causeMessage(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: string };
     if (parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
@@ -187,24 +293,40 @@ function causeMessage(cause: string | undefined): string {
   return cause;
 }
 
-export async function recordFailure({ input, executionName }: FailureInput, deps: TaskDeps): Promise<void> {
-  const executionId = input.plan?.executionId ?? input.executionId ?? executionName;
+/** Failures a later try may not meet (a slow or flaky metric store, a timeout). */
+const RETRYABLE = new Set(['TransientFetchError', 'AnalysisTimeout', 'States.Timeout', 'Sandbox.Timedout']);
+
+export const recordFailure = bounded(async ({ input, executionName, executionArn, startTime }: FailureInput, deps: TaskDeps): Promise<void> => {
+  const executionId = input.plan?.executionId ?? (input.direct ? directExecutionId(executionName) : typeof input.executionId === 'string' ? input.executionId : undefined);
+  if (executionId === undefined) return;
   const record = await deps.executions.find(executionId);
-  if (!record) return; // nothing was recorded (a direct start whose request was invalid)
+  if (!record) return; // nothing was recorded
+  // A direct start whose Plan failed: only a record this execution made is its to end.
+  if (!input.plan && input.direct && record.startedBy !== startedBy(executionArn, startTime)) return;
   // The stage that failed: the first whose output the state is missing.
   let stage: Stage = 'done';
   if (!input.plan) stage = 'setupContext';
-  else if (!input.mix) stage = record.stage === 'mixMetrics' ? 'mixMetrics' : 'fetch';
+  else if (!input.fetched) stage = 'fetch';
+  else if (!input.mix) stage = 'mixMetrics';
   else if (!input.judge) stage = 'judge';
-  const message = causeMessage(input.error?.Cause);
-  const exception = failure(stage, input.error?.Error ?? 'Error', message, input.error?.Error === 'TransientFetchError', deps.now());
-  await deps.executions.update(executionId, { status: 'terminal', stage, endTimeMillis: deps.now(), exception });
-}
+  const error = input.error?.Error ?? 'Error';
+  const message = causeMessage(input.error?.Cause) ?? (error === 'States.Timeout' ? `the ${stage} task did not finish within its TimeoutSeconds` : 'unknown error');
+  const exception: ExecutionException = failure(stage, error, message, RETRYABLE.has(error), deps.now());
+  try {
+    await deps.executions.update(executionId, { status: 'terminal', stage, endTimeMillis: deps.now(), exception });
+  } catch (err) {
+    // The record store refused: leave the reason where a late reader finds it (status.ts,
+    // currentRecord), then fail so that the state machine tries again.
+    await deps.executions.putFailureNote(executionId, { stage, exception }).catch(() => undefined);
+    throw err;
+  }
+});
 
 /** Every task by the ASL state name that runs it. */
 export function taskHandlers(deps: TaskDeps) {
   return {
     Plan: (input: unknown) => plan(input as PlanInput, deps),
+    PlanDirect: (input: unknown) => plan(input as PlanInput, deps),
     FetchOne: (input: unknown) => fetchOne(input as FetchItem, deps),
     Mix: (input: unknown) => mix(input as MixInput, deps),
     Judge: (input: unknown) => judgeTask(input as { executionId: string; metricSetPairListId: string }, deps),

@@ -47,19 +47,28 @@ export async function ensureStoredSecret(records: RecordStore, rotate = false): 
  * rotation reaches every function within that time. A parameter that cannot be read is an
  * error (the request gets a 500 and the log names the parameter), never "no secret".
  */
-export function ssmSecretSource(parameterName: string, options: { ttlMs?: number; now?: () => number; region?: string } = {}): SecretSource {
+export function ssmSecretSource(
+  parameterName: string,
+  options: { ttlMs?: number; now?: () => number; region?: string; /** Another SSM endpoint (tests). */ endpoint?: string } = {},
+): SecretSource {
   const ttlMs = options.ttlMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
   let cached: { value: string; until: number } | undefined;
+  let ssm: Promise<{ read: () => Promise<string | undefined> }> | undefined;
   return async () => {
     if (cached && now() < cached.until) return cached.value;
     const asked = now();
-    // Loaded here, not at the top: only functions that serve /k/… ever need the SSM client.
-    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const client = new SSMClient({ region: options.region });
+    // Loaded on the first request under /k/, not at the top: no other request needs the SSM client.
+    ssm ??= import('@aws-sdk/client-ssm').then(({ SSMClient, GetParameterCommand }) => {
+      const client = new SSMClient({
+        region: options.region,
+        ...(options.endpoint ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      });
+      return { read: async () => (await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))).Parameter?.Value };
+    });
     let value: string | undefined;
     try {
-      value = (await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))).Parameter?.Value;
+      value = await (await ssm).read();
     } catch (err) {
       throw new Error(`cannot read the kayenta path secret from SSM parameter ${parameterName}: ${(err as Error).name}: ${(err as Error).message}`);
     }

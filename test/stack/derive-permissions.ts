@@ -284,6 +284,8 @@ export class PermissionAnalysis {
       if ((ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl) || ts.isPropertyAssignment(decl)) && decl.initializer) {
         const init = skipOuter(decl.initializer);
         if (isFunctionLike(init)) enqueue(init);
+        // const task = wrap(async (...) => ...): the wrapped function runs when the variable is used.
+        else if (ts.isVariableDeclaration(decl)) for (const f of wrappedFunctions(decl)) enqueue(f);
         return;
       }
       if ((ts.isMethodSignature(decl) || ts.isPropertySignature(decl)) && ts.isInterfaceDeclaration(decl.parent)) {
@@ -419,6 +421,14 @@ export class PermissionAnalysis {
             }
             return;
           }
+        }
+        const wrapped = ts.isVariableDeclaration(n) ? wrappedFunctions(n) : [];
+        if (wrapped.length > 0) {
+          // Defining it runs the wrapper, not the functions it wraps (they wait for a reference).
+          const call = skipOuter(n.initializer!) as ts.CallExpression;
+          visit(call.expression);
+          for (const a of call.arguments) if (!wrapped.includes(a as FunctionLike)) visit(a);
+          return;
         }
         if (ts.isImportDeclaration(n) || ts.isExportDeclaration(n) || ts.isTypeNode(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) return;
         if (ts.isBinaryExpression(n) && assignToField(n)) {
@@ -609,6 +619,17 @@ export class PermissionAnalysis {
     }
     return undefined;
   }
+}
+
+/**
+ * The functions a variable's initializer passes to a call (`const plan = bounded(async () => ...)`):
+ * taken to run when the variable is used, not when it is defined (a wrapper returns a function
+ * that calls them).
+ */
+function wrappedFunctions(decl: ts.VariableDeclaration): FunctionLike[] {
+  const init = decl.initializer && skipOuter(decl.initializer);
+  if (!init || !ts.isCallExpression(init)) return [];
+  return init.arguments.map((a) => skipOuter(a)).filter((a): a is FunctionLike => isFunctionLike(a));
 }
 
 /** A function, or a variable holding one. */

@@ -18,6 +18,7 @@ const HANDLERS: Record<string, string> = {
   configs: 'functions/http/canary-config',
   metrics: 'functions/http/metrics',
   canary: 'functions/http/canary',
+  judgements: 'functions/http/canary',
   plan: 'functions/tasks/analysis',
   fetch: 'functions/tasks/analysis',
   mixMetrics: 'functions/tasks/analysis',
@@ -28,7 +29,7 @@ const HANDLERS: Record<string, string> = {
 };
 const TASKS = ['Plan', 'Fetch', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'];
 /** The functions that fetch metrics bundle the SigV4 signer for Amazon Managed Prometheus. */
-const SIGNING = new Set(['metrics', 'canary', 'plan', 'fetch', 'mixMetrics', 'judge', 'record', 'recordFailure']);
+const SIGNING = new Set(['metrics', 'canary', 'judgements', 'plan', 'fetch', 'mixMetrics', 'judge', 'record', 'recordFailure']);
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
 interface Statement {
@@ -180,7 +181,7 @@ describe('Lambda functions', () => {
   it('are the HTTP functions and the analysis tasks, nodejs22.x on arm64', () => {
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
     expect(Object.keys(fns).sort()).toEqual(
-      ['Configs', 'Metrics', 'Canary', 'Meta', ...TASKS].map((f) => `${f}LambdaFunction`).sort(),
+      ['Configs', 'Metrics', 'Canary', 'Judgements', 'Meta', ...TASKS].map((f) => `${f}LambdaFunction`).sort(),
     );
     for (const [id, fn] of Object.entries(fns)) {
       const p = fn.Properties;
@@ -211,7 +212,7 @@ describe('Lambda functions', () => {
   });
 
   it('keep their logs 30 days', () => {
-    for (const id of ['ConfigsLogGroup', 'MetricsLogGroup', 'CanaryLogGroup', 'MetaLogGroup', 'CanaryAnalysisLogGroup', ...TASKS.map((t) => `${t}LogGroup`)]) {
+    for (const id of ['ConfigsLogGroup', 'MetricsLogGroup', 'CanaryLogGroup', 'JudgementsLogGroup', 'MetaLogGroup', 'CanaryAnalysisLogGroup', 'HttpApiLogGroup', ...TASKS.map((t) => `${t}LogGroup`)]) {
       expect(resources[id]?.Properties.RetentionInDays, id).toBe(30);
     }
   });
@@ -230,7 +231,7 @@ describe('state machine', () => {
     expect(Object.values(subs).map((v: any) => v['Fn::GetAtt'][0]).sort()).toEqual(TASKS.map((t) => `${t}LambdaFunction`).sort());
   });
 
-  it('may invoke exactly its task functions, and only the canary function may start it', () => {
+  it('may invoke exactly its task functions, and only the canary and judgements functions may start it', () => {
     const invoke = asArray<Json>(resources.StateMachineRole.Properties.Policies)
       .flatMap((p) => asArray<Statement>(p.PolicyDocument.Statement))
       .find((s) => asArray(s.Action).includes('lambda:InvokeFunction'))!;
@@ -238,8 +239,10 @@ describe('state machine', () => {
     const starters = Object.keys(resources).filter(
       (id) => resources[id].Type === 'AWS::IAM::Role' && roleAllows(id).some((s) => asArray(s.Action).includes('states:StartExecution')),
     );
-    expect(starters).toEqual(['CanaryRole']);
-    expect(resources.CanaryLambdaFunction.Properties.Environment.Variables.CANARIA_STATE_MACHINE_ARN).toEqual({ Ref: 'CanaryAnalysis' });
+    expect(starters.sort()).toEqual(['CanaryRole', 'JudgementsRole']);
+    for (const fn of ['CanaryLambdaFunction', 'JudgementsLambdaFunction']) {
+      expect(resources[fn].Properties.Environment.Variables.CANARIA_STATE_MACHINE_ARN, fn).toEqual({ Ref: 'CanaryAnalysis' });
+    }
   });
 });
 
@@ -266,7 +269,45 @@ describe('HTTP API', () => {
     expect(target('GET /health')).toBe('Meta');
     expect(target('POST /v1/preview')).toBe('Metrics');
     expect(target('GET /canary/{canaryExecutionId}')).toBe('Canary');
-    expect(target('POST /v1/judgements')).toBe('Canary');
+    expect(target('GET /canary/executions')).toBe('Canary');
+    // The synchronous verdict on a function of its own, with reserved concurrency (below).
+    expect(target('POST /v1/judgements')).toBe('Judgements');
+  });
+});
+
+describe('the HTTP API at its limits', () => {
+  it('throttles the stage at ApiRateLimit requests per second with bursts of ApiBurstLimit (parameters, 50 and 100)', () => {
+    const stages = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    expect(stages[0][1].Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: { Ref: 'ApiRateLimit' },
+      ThrottlingBurstLimit: { Ref: 'ApiBurstLimit' },
+    });
+    for (const [name, value] of [['ApiRateLimit', 50], ['ApiBurstLimit', 100]] as const) {
+      expect(template.Parameters[name]).toMatchObject({ Type: 'Number', MinValue: 1 });
+      expect(Number(template.Parameters[name].Default), name).toBe(value);
+    }
+  });
+
+  it('logs every request as JSON to a log group kept 30 days, with the route key and never the path', () => {
+    const stage = ofType('AWS::ApiGatewayV2::Stage')[0][1];
+    const settings = stage.Properties.AccessLogSettings;
+    expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(resources.HttpApiLogGroup.Properties.RetentionInDays).toBe(30);
+    // A sample line, as API Gateway fills the variables in, is JSON.
+    const line = settings.Format.replace(/\$context\.error\.messageString/g, '"Internal Server Error"').replace(/\$context\.[\w.]+/g, 'x');
+    expect(Object.keys(JSON.parse(line))).toEqual(expect.arrayContaining(['requestId', 'routeKey', 'status', 'responseLatency', 'integrationError']));
+    // A path can carry the kayenta secret (/k/{secret}/...); query strings and headers other secrets.
+    expect(settings.Format).not.toMatch(/\$context\.(path|resourcePath|requestOverride|identity\.apiKey)|querystring|header/i);
+  });
+
+  it('reserves JudgementsConcurrency executions (10) for the function of POST /v1/judgements, and caps it there', () => {
+    expect(resources.JudgementsLambdaFunction.Properties.ReservedConcurrentExecutions).toEqual({ Ref: 'JudgementsConcurrency' });
+    expect(template.Parameters.JudgementsConcurrency).toMatchObject({ Type: 'Number', MinValue: 1 });
+    expect(Number(template.Parameters.JudgementsConcurrency.Default)).toBe(10);
+    // No other function reserves (or caps) concurrency.
+    const reserving = ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.ReservedConcurrentExecutions !== undefined);
+    expect(reserving.map(([id]) => id)).toEqual(['JudgementsLambdaFunction']);
   });
 });
 

@@ -312,8 +312,11 @@ describe('the HTTP API at its limits', () => {
 });
 
 describe('outputs', () => {
-  it('expose the API URL, bucket and table', () => {
-    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['HttpApiUrl', 'BucketName', 'TableName']));
+  it('expose the API URL, bucket, table and the roles that query metric stores', () => {
+    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['HttpApiUrl', 'BucketName', 'TableName', 'MetricsRoleArn', 'FetchRoleArn']));
+    // The roles a cross-account CloudWatch role must trust.
+    expect(template.Outputs.MetricsRoleArn.Value).toEqual({ 'Fn::GetAtt': ['MetricsRole', 'Arn'] });
+    expect(template.Outputs.FetchRoleArn.Value).toEqual({ 'Fn::GetAtt': ['FetchRole', 'Arn'] });
     expect(template.Outputs.BucketName.Value).toEqual({ Ref: 'CanariaBucket' });
     expect(template.Outputs.TableName.Value).toEqual({ Ref: 'CanariaTable' });
   });

@@ -169,7 +169,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, lingerMil
 function describe(req: IncomingMessage): { method: string; path: string } {
   let path = '/';
   try {
-    path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // The secret of the kayenta routes' /k/{secret}/ prefix is never logged.
+    path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/^\/k\/[^/]*/, '/k/…');
   } catch {
     // an unparseable target: logged as /
   }

@@ -19,7 +19,11 @@ function event(method: string, rawPath: string, options: { query?: string; body?
     headers: options.headers ?? {},
     isBase64Encoded: options.base64 ?? false,
     body: options.body,
-    requestContext: { http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } } as APIGatewayProxyEventV2['requestContext'],
+    requestContext: {
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      // The stack's Lambda authorizer let an admin key through (docs/auth.md).
+      authorizer: { lambda: { verdict: 'ok', via: 'apiKey', name: 'test', scope: 'admin' } },
+    } as unknown as APIGatewayProxyEventV2['requestContext'],
   };
 }
 const context = {} as Context;

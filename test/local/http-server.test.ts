@@ -125,6 +125,14 @@ describe('a refused body', () => {
     expect(raw).toContain('{"bytes":7}');
   });
 
+  it('logs the server\'s own refusals without the /k/{secret}/ prefix\'s secret', async () => {
+    const { url, port, lines } = await serve();
+    const o = await getWithHost(url, `evil.example:${port}`, '/k/s3cr3t-value/canaryConfig');
+    expect(status(o)).toBe(421);
+    expect(lines.join('\n')).toContain('/k/…/canaryConfig');
+    expect(lines.join('\n')).not.toContain('s3cr3t-value');
+  });
+
   it('a client that goes away mid-body: no answer owed, nothing logged as an error, the server serves on', async () => {
     const { url, port, lines } = await serve();
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});

@@ -25,6 +25,31 @@ export interface CanaryApiDeps {
   now: () => number;
   /** How often /v1/judgements looks at the execution while it waits. */
   pollMs?: number;
+  /** When /v1/judgements answers 504 if it has not answered yet (default HTTP_DEADLINE_MS). */
+  deadlineMs?: number;
+}
+
+/**
+ * The most an HTTP handler that waits takes before it answers on its own: under the functions'
+ * 29 s Lambda timeout and API Gateway's 30 s cut, which would otherwise answer for it without a
+ * word of why (docs/executions.md, "Timeouts that nest").
+ */
+export const HTTP_DEADLINE_MS = 28_000;
+/** What /v1/judgements keeps of its deadline for reading the record and the result after its wait. */
+export const AFTER_WAIT_MS = 2_000;
+
+/** `work`'s answer, or `late()`'s once `ms` have passed without one. */
+async function withinDeadline<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
+  work.catch(() => undefined); // answered for already if it fails after the deadline
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Kayenta's ExecutionStatus values, as the list filter accepts them (lower case). */
@@ -130,50 +155,70 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       json(200, deps.accounts.accounts.map((a) => ({ name: a.name, type: a.type, locations: a.locations ?? [], recommendedLocations: a.recommendedLocations ?? [] }))),
 
     judgement: async (req) => {
-      const received = deps.now();
-      const body = readJsonBody(req, judgementBodySchema);
-      const key = idempotencyKey(req, false);
-      const { config, id: canaryConfigId } = await deps.configs.find(body);
-      // Scopes without a window judge the last lookbackSeconds (else the default window).
-      const scopes = body.lookbackSeconds ? resolveWindows(body.scopes, received, body.lookbackSeconds * 1000) : body.scopes;
-      const executionId = await start({
-        config,
-        canaryConfigId,
-        application: body.application,
-        executionRequest: { scopes, thresholds: body.thresholds, strict: body.strict },
-        metricsAccountName: accountNamesParam(req, body.metricsAccountName),
-        idempotencyKey: key,
-      });
-      const until = received + body.timeoutSeconds * 1000;
-      let record = await deps.executions.get(executionId);
-      while (record.status === 'running' && deps.now() + (deps.pollMs ?? 250) < until) {
-        await sleep(deps.pollMs ?? 250);
-        record = await deps.executions.get(executionId);
-      }
-      const { pass, marginal } = body.thresholds;
-      if (record.status === 'terminal') {
-        // Not a canary verdict: Argo counts a non-2xx as an Error and measures again.
-        const reason = record.exception?.details.error ?? 'the analysis failed';
-        const judgement = { phase: 'Error', complete: true, score: null, classification: null, pass, marginal, executionId, reason };
-        return json(502, { message: `Canary analysis ${executionId} failed: ${reason}`, judgement });
-      }
-      if (record.status === 'running') {
-        return json(200, { judgement: { phase: 'Running', complete: false, score: null, classification: null, pass, marginal, executionId, reason: `still running after ${body.timeoutSeconds} s; GET /canary/${executionId} will have the verdict` } });
-      }
-      const score = record.score!;
-      const result = await deps.executions.result(executionId);
-      return json(200, {
-        judgement: {
-          phase: argoPhase(score, body.thresholds),
-          complete: true,
-          score,
-          classification: record.classification,
-          pass,
-          marginal,
-          executionId,
-          reason: result?.score.classificationReason || `score ${score} (pass ${pass}, marginal ${marginal})`,
-        },
-      });
+      const deadlineMs = deps.deadlineMs ?? HTTP_DEADLINE_MS;
+      let executionId: string | undefined;
+      let answered = false;
+      const work = judgeNow(req, (id) => (executionId = id), () => answered);
+      const answer = await withinDeadline(work, deadlineMs, () =>
+        json(504, {
+          message: `POST /v1/judgements did not finish within ${deadlineMs / 1000} s${executionId ? `; analysis ${executionId} may still be running: GET /canary/${executionId} will have the verdict` : ''}`,
+          ...(executionId ? { executionId } : {}),
+        }),
+      );
+      answered = true;
+      return answer;
     },
   };
+
+  /** /v1/judgements: starts the analysis (telling `started` its id) and waits for its end within timeoutSeconds and the deadline. */
+  async function judgeNow(req: ApiRequest, started: (id: string) => void, abandoned: () => boolean) {
+    const deadlineMs = deps.deadlineMs ?? HTTP_DEADLINE_MS;
+    const received = deps.now();
+    const body = readJsonBody(req, judgementBodySchema);
+    const key = idempotencyKey(req, false);
+    const { config, id: canaryConfigId } = await deps.configs.find(body);
+    // Scopes without a window judge the last lookbackSeconds (else the default window).
+    const scopes = body.lookbackSeconds ? resolveWindows(body.scopes, received, body.lookbackSeconds * 1000) : body.scopes;
+    const executionId = await start({
+      config,
+      canaryConfigId,
+      application: body.application,
+      executionRequest: { scopes, thresholds: body.thresholds, strict: body.strict },
+      metricsAccountName: accountNamesParam(req, body.metricsAccountName),
+      idempotencyKey: key,
+    });
+    started(executionId);
+    // The wait ends in time for the reads after it: within timeoutSeconds and the deadline.
+    const waitMs = Math.min(body.timeoutSeconds * 1000, deadlineMs - AFTER_WAIT_MS);
+    const until = received + waitMs;
+    let record = await deps.executions.get(executionId);
+    while (record.status === 'running' && !abandoned() && deps.now() + (deps.pollMs ?? 250) < until) {
+      await sleep(deps.pollMs ?? 250);
+      record = await deps.executions.get(executionId);
+    }
+    const { pass, marginal } = body.thresholds;
+    if (record.status === 'terminal') {
+      // Not a canary verdict: Argo counts a non-2xx as an Error and measures again.
+      const reason = record.exception?.details.error ?? 'the analysis failed';
+      const judgement = { phase: 'Error', complete: true, score: null, classification: null, pass, marginal, executionId, reason };
+      return json(502, { message: `Canary analysis ${executionId} failed: ${reason}`, judgement });
+    }
+    if (record.status === 'running') {
+      return json(200, { judgement: { phase: 'Running', complete: false, score: null, classification: null, pass, marginal, executionId, reason: `still running after ${Number((waitMs / 1000).toFixed(3))} s; GET /canary/${executionId} will have the verdict` } });
+    }
+    const score = record.score!;
+    const result = await deps.executions.result(executionId);
+    return json(200, {
+      judgement: {
+        phase: argoPhase(score, body.thresholds),
+        complete: true,
+        score,
+        classification: record.classification,
+        pass,
+        marginal,
+        executionId,
+        reason: result?.score.classificationReason || `score ${score} (pass ${pass}, marginal ${marginal})`,
+      },
+    });
+  }
 }

@@ -62,9 +62,13 @@ function scopeOf(p: { scope?: string; location?: string; start?: string; end?: s
   return scope;
 }
 
-/** A metric store that failed after its retries is a 502; render errors are already 400s. */
+/**
+ * A metric store that failed after its retries is a 502, one that did not finish within the
+ * retries' deadline (20 s by default: before API Gateway's 30 s cut) a 504; render errors are
+ * already 400s.
+ */
 function fetchError(err: unknown): never {
-  if (err instanceof MetricFetchError) throw new ClientError(502, err.message);
+  if (err instanceof MetricFetchError) throw new ClientError(err.timedOut ? 504 : 502, err.message);
   throw err;
 }
 

@@ -13,7 +13,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Account } from '../config/accounts.ts';
 import { BadRequestError } from '../errors.ts';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.ts';
-import { formatBytes, MetricFetchError, metricLimits, TimeSlice, type FetchRequest, type MetricLimits, type MetricSource } from './source.ts';
+import { ATTEMPT_TIMEOUT_MS, formatBytes, MetricFetchError, metricLimits, TimeSlice, type FetchRequest, type MetricLimits, type MetricSource } from './source.ts';
 import { scopeBindings, substitute, TemplateError, unescapeTemplate } from './template.ts';
 import { instantString, type MetricSet } from './types.ts';
 
@@ -70,7 +70,7 @@ export class CloudWatchSource implements MetricSource {
   constructor(account: CloudWatchAccount, options: CloudWatchSourceOptions = {}) {
     this.#account = account;
     this.#retry = options.retry ?? DEFAULT_RETRY;
-    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#timeoutMs = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
     this.#clientFor = options.clientFor ?? ((region) => defaultClient(account, region));
     this.#now = options.now ?? Date.now;
     this.#limits = metricLimits(options.limits);
@@ -172,13 +172,13 @@ export class CloudWatchSource implements MetricSource {
       );
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw this.#failure(metric, reasonOf(err), attempts, isRetryable(err));
+      throw this.#failure(metric, reasonOf(err), attempts, isRetryable(err), err instanceof MetricFetchError && err.timedOut);
     }
   }
 
-  #failure(metric: string, reason: string, attempts?: number, retryable = false): MetricFetchError {
+  #failure(metric: string, reason: string, attempts?: number, retryable = false, timedOut = false): MetricFetchError {
     const after = attempts === undefined ? '' : ` after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
-    return new MetricFetchError(`CloudWatch account '${this.#account.name}' failed for metric '${metric}'${after}: ${reason}`, retryable);
+    return new MetricFetchError(`CloudWatch account '${this.#account.name}' failed for metric '${metric}'${after}: ${reason}`, retryable, timedOut);
   }
 
   #client(region: string): CloudWatchClient {

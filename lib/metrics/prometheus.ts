@@ -11,8 +11,9 @@ import type { Account } from '../config/accounts.ts';
 import { BadRequestError } from '../errors.ts';
 import { buildPrometheusQuery } from './prometheus-query.ts';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
-import { resolveSecret, type SecretResolver } from './secrets.ts';
+import { resolveSecret, SecretError, type SecretResolver } from './secrets.ts';
 import {
+  ATTEMPT_TIMEOUT_MS,
   formatBytes,
   MetricFetchError,
   metricLimits,
@@ -219,7 +220,7 @@ export class PrometheusSource implements MetricSource {
   constructor(account: PrometheusAccount, options: PrometheusSourceOptions = {}) {
     this.account = account;
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
     this.secrets = options.secrets ?? resolveSecret;
     this.limits = metricLimits(options.limits);
   }
@@ -258,10 +259,13 @@ export class PrometheusSource implements MetricSource {
       if (err instanceof WrongShapeError) {
         throw new MetricFetchError(`Prometheus account '${this.account.name}' answered metric '${req.metric.name}' with ${err.message} (query: ${query})`);
       }
+      // A secret that cannot be read is the account's configuration: named, never retried.
+      if (err instanceof SecretError) throw new MetricFetchError(`account '${this.account.name}': ${err.message}`);
       const reason = err instanceof Error ? err.message : String(err);
       throw new MetricFetchError(
         `Prometheus account '${this.account.name}' failed for metric '${req.metric.name}' after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason} (query: ${query})`,
-        err instanceof PrometheusHttpError && err.retryable,
+        err instanceof MetricFetchError ? err.retryable : err instanceof PrometheusHttpError && err.retryable,
+        err instanceof MetricFetchError && err.timedOut,
       );
     }
     const wrongShape = (err: unknown) =>
@@ -313,10 +317,12 @@ export class PrometheusSource implements MetricSource {
 
   /** One attempt: the parsed body of a 2xx answer, read within the timeout and the byte cap. */
   private async get(url: URL, signal?: AbortSignal): Promise<unknown> {
+    // Before the request, outside its error handling: a secret or credentials that cannot be had are no network error.
+    const headers = await this.headers(url);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {
-      res = await fetch(url, { headers: await this.headers(url), signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      res = await fetch(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (err) {
       if (signal?.aborted) throw err;
       if (timeout.aborted) throw new PrometheusHttpError(`no answer within ${this.timeoutMs} ms`, true);

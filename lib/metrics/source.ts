@@ -21,12 +21,21 @@ export interface MetricSource {
   fetch(req: FetchRequest, signal?: AbortSignal): Promise<MetricSet[]>;
 }
 
+/**
+ * How long one attempt of a metric source (one query_range, one GetMetricData page, body read
+ * included) may take before it counts as failed and is retried; sources take `timeoutMs`.
+ */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+
 /** A fetch that failed after its retries; names the account and the query. */
 export class MetricFetchError extends Error {
   readonly retryable: boolean;
-  constructor(message: string, retryable = false) {
+  /** It ran out of time (the retry policy's deadline): the HTTP routes answer 504, not 502. */
+  readonly timedOut: boolean;
+  constructor(message: string, retryable = false, timedOut = false) {
     super(message);
     this.retryable = retryable;
+    this.timedOut = timedOut;
   }
 }
 

@@ -6,7 +6,7 @@ import type { ExecutionRequest } from '../config/execution-request.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ExplainedResult } from './verdict.ts';
 import type { MetricSet } from '../metrics/types.ts';
-import type { ObjectStore, RecordStore, Storage, StoredRecord } from '../store/ports.ts';
+import { atomically, type ObjectStore, type RecordStore, type Storage, type StoredRecord } from '../store/ports.ts';
 import { EXECUTION_ID_PATTERN } from './ids.ts';
 
 export const STAGES = ['setupContext', 'fetch', 'mixMetrics', 'judge', 'done'] as const;
@@ -93,20 +93,23 @@ export class ExecutionStore {
   /** Request documents never change once written: each is read once per process. */
   private readonly documents = new Map<string, Promise<ExecutionDocument>>();
 
-  private readonly atomically: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** `fn`'s writes as one transaction where the storage has them (SQLite), else as they come. */
+  readonly atomically: <T>(fn: () => Promise<T>) => Promise<T>;
 
   constructor(storage: Storage) {
     this.objects = storage.objects;
     this.records = storage.records;
-    this.atomically = storage.transaction ? (fn) => storage.transaction!(fn) : (fn) => fn();
+    this.atomically = atomically(storage);
   }
 
   /**
    * Claims the id with the record, then writes the document (one transaction where the storage
    * has them); false (nothing written) if the id is taken.
    */
-  create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
-    return this.atomically(() => this.#create(record, doc));
+  async create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
+    const created = await this.atomically(() => this.#create(record, doc));
+    if (created) this.remember(record.id, Promise.resolve(doc)); // once committed
+    return created;
   }
 
   async #create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
@@ -118,8 +121,8 @@ export class ExecutionStore {
     if (!claimed) return false;
     try {
       await this.objects.putJson(requestKey(id), doc);
-      this.remember(id, Promise.resolve(doc));
     } catch (err) {
+      // Without transactions the record stays: it is ended (with one, nothing stays).
       await this.update(id, { status: 'terminal', endTimeMillis: record.buildTimeMillis, exception: failure('setupContext', 'StorageError', (err as Error).message) });
       throw err;
     }

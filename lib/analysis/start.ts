@@ -52,29 +52,29 @@ export async function createExecution(e: NewExecution, deps: AnalysisDeps): Prom
   const now = deps.now();
   const executionRequest = prepareExecution(e.config, e.executionRequest, deps.accounts, e.metricsAccountName, now);
   const id = e.id ?? ulid(now);
-  if (e.idempotencyKey) {
-    const earlier = await deps.executions.claimIdempotencyKey(`${e.application}/${e.idempotencyKey}`, id, now);
-    if (earlier) return { id: earlier, created: false };
-  }
-  const created = await deps.executions.create(
-    {
-      id,
-      application: e.application,
-      status: 'running',
-      stage: 'setupContext',
-      canaryConfigId: e.canaryConfigId,
-      metricCount: e.config.metrics.length,
-      metricsAccountName: e.metricsAccountName,
-      storageAccountName: e.storageAccountName,
-      configurationAccountName: e.configurationAccountName,
-      parentPipelineExecutionId: e.parentPipelineExecutionId,
-      buildTimeMillis: now,
-      idempotencyKey: e.idempotencyKey,
-      startedBy: e.startedBy,
-    },
-    { config: e.config, executionRequest },
-  );
-  return { id, created };
+  const record = {
+    id,
+    application: e.application,
+    status: 'running' as const,
+    stage: 'setupContext' as const,
+    canaryConfigId: e.canaryConfigId,
+    metricCount: e.config.metrics.length,
+    metricsAccountName: e.metricsAccountName,
+    storageAccountName: e.storageAccountName,
+    configurationAccountName: e.configurationAccountName,
+    parentPipelineExecutionId: e.parentPipelineExecutionId,
+    buildTimeMillis: now,
+    idempotencyKey: e.idempotencyKey,
+    startedBy: e.startedBy,
+  };
+  // The key's claim and the execution: both or neither (where the storage has transactions).
+  return deps.executions.atomically(async () => {
+    if (e.idempotencyKey) {
+      const earlier = await deps.executions.claimIdempotencyKey(JSON.stringify([e.application, e.idempotencyKey]), id, now);
+      if (earlier) return { id: earlier, created: false };
+    }
+    return { id, created: await deps.executions.create(record, { config: e.config, executionRequest }) };
+  });
 }
 
 /** Records and starts; the caller gets the id at once and polls. */

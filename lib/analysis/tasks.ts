@@ -217,6 +217,13 @@ export const mix = bounded(async ({ executionId, fetched }: MixInput, deps: Task
   const load = (_: string, side: number) =>
     Promise.all(config.metrics.map((__, i) => setsOf(i, side))).then((lists) => lists.flat() as MetricSet[]);
   const [control, experiment] = await Promise.all(SIDES.map(load));
+  const points = [...control, ...experiment].reduce((n, set) => n + set.values.length, 0);
+  const { maxPointsPerAnalysis } = deps.accounts.limits;
+  if (points > maxPointsPerAnalysis) {
+    throw new AnalysisError(
+      `the analysis holds ${points} points (${config.metrics.length} metrics, both sides), more than the cap of ${maxPointsPerAnalysis} (limits.maxPointsPerAnalysis): aggregate the metrics, use a longer step or a shorter window`,
+    );
+  }
   let pairs;
   try {
     pairs = (await mixAllYielding(config.metrics.map((m) => m.name), control, experiment)).pairs;

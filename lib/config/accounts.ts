@@ -53,7 +53,7 @@ export const accountsFileSchema = z
   .strictObject({
     accounts: z.array(accountSchema),
     /** What one metric's answer may hold (lib/metrics/source.ts MetricLimits; defaults there). */
-    limits: z.strictObject({ maxSeriesPerMetric: limit.optional(), maxBytesPerAnswer: limit.optional() }).optional(),
+    limits: z.strictObject({ maxSeriesPerMetric: limit.optional(), maxBytesPerAnswer: limit.optional(), maxPointsPerAnalysis: limit.optional() }).optional(),
   })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();

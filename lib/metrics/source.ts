@@ -63,14 +63,20 @@ export interface MetricLimits {
    * downstream, which a larger cap would lengthen (docs/metrics.md, "Limits and faults").
    */
   maxBytesPerAnswer: number;
+  /**
+   * Points of one analysis, every metric's series on both sides together, checked before they
+   * are paired: the judge takes them in one piece (about 0.25 s per million points here), so
+   * the per-answer caps times 500 metrics must not reach it. Default 3,000,000.
+   */
+  maxPointsPerAnalysis: number;
 }
 
-export const DEFAULT_LIMITS: Readonly<MetricLimits> = Object.freeze({ maxSeriesPerMetric: 1000, maxBytesPerAnswer: 16 * 1024 * 1024 });
+export const DEFAULT_LIMITS: Readonly<MetricLimits> = Object.freeze({ maxSeriesPerMetric: 1000, maxBytesPerAnswer: 16 * 1024 * 1024, maxPointsPerAnalysis: 3_000_000 });
 
 /** The limits with defaults for what `partial` leaves out; a limit that is not a positive whole number is refused. */
 export function metricLimits(partial: Partial<MetricLimits> = {}): MetricLimits {
   const limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as MetricLimits;
-  for (const key of ['maxSeriesPerMetric', 'maxBytesPerAnswer'] as const) {
+  for (const key of ['maxSeriesPerMetric', 'maxBytesPerAnswer', 'maxPointsPerAnalysis'] as const) {
     if (!Number.isSafeInteger(limits[key]) || limits[key] < 1) throw new Error(`limits.${key} must be a whole number of at least 1, got ${String(limits[key])}`);
   }
   return limits;

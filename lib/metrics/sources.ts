@@ -5,7 +5,7 @@ import { BadRequestError } from '../errors.ts';
 import { CloudWatchSource } from './cloudwatch.ts';
 import { PrometheusSource } from './prometheus.ts';
 import type { RetryPolicy } from './retry.ts';
-import type { MetricLimits, MetricSource } from './source.ts';
+import { metricLimits, type MetricLimits, type MetricSource } from './source.ts';
 
 export interface SourceOptions {
   retry?: RetryPolicy;
@@ -37,6 +37,11 @@ export class MetricAccounts {
   constructor(accounts: readonly Account[], options: AccountsOptions = {}) {
     this.accounts = accounts;
     this.options = options;
+  }
+
+  /** The caps of every answer and analysis, defaults filled in. */
+  get limits(): MetricLimits {
+    return metricLimits(this.options.limits);
   }
 
   /** "prom (prometheus), cw (cloudwatch)" for messages; "none" without accounts. */

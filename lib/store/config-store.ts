@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CanaryConfig } from '../config/canary-config.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
-import type { ObjectStore, RecordStore, Storage, StoredRecord } from './ports.ts';
+import { atomically, type ObjectStore, type RecordStore, type Storage, type StoredRecord } from './ports.ts';
 
 export interface ConfigSummary {
   id: string;
@@ -38,7 +38,7 @@ export class ConfigStore {
     this.objects = storage.objects;
     this.records = storage.records;
     this.now = now;
-    this.atomically = storage.transaction ? (fn) => storage.transaction!(fn) : (fn) => fn();
+    this.atomically = atomically(storage);
   }
 
   /** Stores a new config (already validated); returns its id. */

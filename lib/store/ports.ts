@@ -30,6 +30,11 @@ export interface Storage {
   transaction?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** `fn` as one transaction where `storage` has them, else as is. */
+export function atomically(storage: Storage): <T>(fn: () => Promise<T>) => Promise<T> {
+  return storage.transaction ? (fn) => storage.transaction!(fn) : (fn) => fn();
+}
+
 /** Small records with conditional writes: summaries, indexes, execution state. */
 export interface RecordStore {
   /** Returns false (and writes nothing) when the condition does not hold. */

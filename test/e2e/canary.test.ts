@@ -131,6 +131,18 @@ describeWithPrometheus('canary executions end to end', () => {
     expect((await poll(a.json.canaryExecutionId)).json.status).toBe('succeeded');
   });
 
+  it('keeps idempotency keys of different applications apart, whatever their characters', async () => {
+    const stored = await svc.call('POST', '/canaryConfig', { body: config('idem-apps', [metric('latency', LATENCY.identical)]) });
+    const start = (application: string, key: string) =>
+      svc.call('POST', `/canary/${stored.json.canaryConfigId}?application=${encodeURIComponent(application)}`, { body: { scopes, thresholds }, headers: { 'idempotency-key': key } });
+    const a = await start('a/b', 'c');
+    const b = await start('a', 'b/c');
+    expect(a.status).toBe(200);
+    expect(b.json.canaryExecutionId).not.toBe(a.json.canaryExecutionId);
+    await poll(a.json.canaryExecutionId);
+    await poll(b.json.canaryExecutionId);
+  });
+
   it('runs an ad-hoc config and lists executions, newest first', async () => {
     const started = await svc.call('POST', '/canary?application=adhoc-app', { body: { canaryConfig: config('adhoc', [metric('latency', LATENCY.identical)]), executionRequest: { scopes, thresholds } } });
     expect(started.status, started.text).toBe(200);

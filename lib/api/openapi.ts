@@ -12,6 +12,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'No credential, or one that is unknown or revoked (WWW-Authenticate: Bearer)',
   403: "The credential's scope is too narrow for this route",
   502: 'The metrics store failed or did not answer, after retries',
+  504: 'The answer did not come within the request deadline (before API Gateway cuts at 30 s)',
 };
 
 /**

@@ -142,7 +142,7 @@ export const ROUTES = {
       dryRun: 'true: answer {"query"} without contacting Prometheus.',
     },
     response: { status: 200, description: '{"query"} for a dry run, else {"metricSetListId"}' },
-    errors: [400, 502],
+    errors: [400, 502, 504],
     access: 'analyze',
   },
   fetchCloudWatch: {
@@ -162,7 +162,7 @@ export const ROUTES = {
     },
     body: cloudWatchFetchBodySchema,
     response: { status: 200, description: '{"query"} for a dry run, else {"metricSetListId"}' },
-    errors: [400, 413, 415, 502],
+    errors: [400, 413, 415, 502, 504],
     access: 'analyze',
   },
   getMetricSetList: {
@@ -295,7 +295,7 @@ export const ROUTES = {
     summary: "Judge now, synchronously (Argo's web provider): always a JSON {judgement} within timeoutSeconds",
     body: judgementBodySchema,
     response: { status: 200, description: '{"judgement": {phase, complete, score, classification, pass, marginal, executionId, reason}}' },
-    errors: [400, 404, 413, 415, 502],
+    errors: [400, 404, 413, 415, 502, 504],
     access: 'analyze',
   },
   health: {

@@ -163,10 +163,34 @@ export class PermissionAnalysis {
     return sf;
   }
 
+  /**
+   * What bundling a handler file takes in, module by module (esbuild's granularity): the
+   * packages its imports name (those named only by import() apart), and the AWS SDK commands
+   * its modules construct, by package.
+   */
+  bundleInputs(file: string): { packages: Set<string>; dynamicPackages: Set<string>; commands: Map<string, Set<string>> } {
+    const { files, packages, dynamicPackages } = this.closure(this.sourceFile(file));
+    const commands = new Map<string, Set<string>>();
+    for (const sf of files) {
+      const visit = (n: ts.Node): void => {
+        if (ts.isNewExpression(n)) {
+          const found = this.packageSymbol(n.expression);
+          if (found && found.pkg.startsWith('@aws-sdk/') && found.name.endsWith('Command')) {
+            commands.set(found.pkg, new Set([...(commands.get(found.pkg) ?? []), found.name]));
+          }
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+    return { packages, dynamicPackages, commands };
+  }
+
   /** The files a module imports at run time (type-only imports left out), ours and packages. */
-  private closure(entry: ts.SourceFile): { files: ts.SourceFile[]; packages: Set<string> } {
+  private closure(entry: ts.SourceFile): { files: ts.SourceFile[]; packages: Set<string>; dynamicPackages: Set<string> } {
     const files: ts.SourceFile[] = [];
     const packages = new Set<string>();
+    const dynamicPackages = new Set<string>();
     const seen = new Set<ts.SourceFile>();
     const visit = (sf: ts.SourceFile) => {
       if (seen.has(sf)) return;
@@ -184,37 +208,38 @@ export class PermissionAnalysis {
         } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && !st.isTypeOnly) {
           spec = st.moduleSpecifier;
         }
-        if (spec && ts.isStringLiteral(spec)) follow(sf, spec.text);
+        if (spec && ts.isStringLiteral(spec)) follow(sf, spec.text, packages);
       }
       // import('x'): esbuild bundles what it names like a static import.
       const dynamic = (n: ts.Node): void => {
         if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) {
           const arg = n.arguments[0];
           if (!arg || !ts.isStringLiteralLike(arg)) fail(n, 'import() of a computed name: the analysis cannot follow it');
-          follow(sf, arg.text);
+          follow(sf, arg.text, dynamicPackages);
         }
         ts.forEachChild(n, dynamic);
       };
       dynamic(sf);
     };
-    const follow = (sf: ts.SourceFile, name: string) => {
+    const follow = (sf: ts.SourceFile, name: string, into: Set<string>) => {
       const resolved = ts.resolveModuleName(name, sf.fileName, this.program.getCompilerOptions(), ts.sys).resolvedModule;
       const pkg = resolved ? packageOf(resolved.resolvedFileName) : undefined;
       if (!resolved || pkg || resolved.isExternalLibraryImport) {
         // node: builtins are not packages esbuild bundles.
-        if (!name.startsWith('.') && !name.startsWith('node:')) packages.add(pkg ?? (name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]));
+        if (!name.startsWith('.') && !name.startsWith('node:')) into.add(pkg ?? (name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]));
         return;
       }
       const target = this.program.getSourceFile(resolved.resolvedFileName);
       if (target) visit(target);
     };
     visit(entry);
-    return { files, packages };
+    return { files, packages, dynamicPackages };
   }
 
   derive(fn: FunctionCode): Derived {
     const entry = this.sourceFile(fn.file);
-    const { files: closure, packages } = this.closure(entry);
+    const { files: closure, packages: staticPackages, dynamicPackages } = this.closure(entry);
+    const packages = new Set([...staticPackages, ...dynamicPackages]);
     const inClosure = new Set(closure);
     const checker = this.checker;
     const needs: Need[] = [];
@@ -425,9 +450,9 @@ export class PermissionAnalysis {
         const wrapped = ts.isVariableDeclaration(n) ? wrappedFunctions(n) : [];
         if (wrapped.length > 0) {
           // Defining it runs the wrapper, not the functions it wraps (they wait for a reference).
-          const call = skipOuter(n.initializer!) as ts.CallExpression;
+          const call = skipOuter((n as ts.VariableDeclaration).initializer!) as ts.CallExpression;
           visit(call.expression);
-          for (const a of call.arguments) if (!wrapped.includes(a as FunctionLike)) visit(a);
+          for (const a of call.arguments) if (!wrapped.includes(skipOuter(a) as FunctionLike)) visit(a);
           return;
         }
         if (ts.isImportDeclaration(n) || ts.isExportDeclaration(n) || ts.isTypeNode(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) return;
@@ -629,7 +654,7 @@ export class PermissionAnalysis {
 function wrappedFunctions(decl: ts.VariableDeclaration): FunctionLike[] {
   const init = decl.initializer && skipOuter(decl.initializer);
   if (!init || !ts.isCallExpression(init)) return [];
-  return init.arguments.map((a) => skipOuter(a)).filter((a): a is FunctionLike => isFunctionLike(a));
+  return init.arguments.map((a) => skipOuter(a) as ts.Node).filter((a): a is FunctionLike => isFunctionLike(a));
 }
 
 /** A function, or a variable holding one. */

@@ -1,6 +1,6 @@
 // Canary executions as Kayenta serves them (api-spec.md §1.4–1.9), Kayenta's RemoteJudge, and the
 // synchronous verdict for Argo's web provider (§3.5 pattern A).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExecutionStore } from '../analysis/executions.ts';
 import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';

@@ -1,5 +1,5 @@
 // Request bodies of the canary execution routes.
-import { z } from 'zod';
+import * as z from 'zod';
 import { applicationSchema, canaryConfigSchema, idSchema, nameText } from '../config/canary-config.ts';
 import { accountNamesSchema, executionRequestSchema, scopesSchema, thresholdsSchema } from '../config/execution-request.ts';
 

@@ -1,5 +1,5 @@
 // Protocol-neutral HTTP request/response, shared by the Lambda adapter and the local server.
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, ClientError } from '../errors.ts';
 import { formatPath, parseWith } from '../config/validation.ts';
 import { kayentaJson } from '../json.ts';

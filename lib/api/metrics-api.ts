@@ -1,6 +1,6 @@
 // /fetch/{prometheus,cloudwatch}/query (Kayenta's fetch controllers), /metricSetList/{id}, and
 // canaria's /v1/preview.
-import { z } from 'zod';
+import * as z from 'zod';
 import { previewConfig } from '../analysis/preview.ts';
 import type { CanaryMetricConfig } from '../config/canary-config.ts';
 import { cloudWatchQuerySchema, LIMITS, prometheusQuerySchema } from '../config/canary-config.ts';

@@ -1,5 +1,5 @@
 // Request bodies of the metric routes.
-import { z } from 'zod';
+import * as z from 'zod';
 import { cloudWatchQuerySchema, LIMITS, namedRecord } from '../config/canary-config.ts';
 import { accountNamesSchema, scopesSchema } from '../config/execution-request.ts';
 import { checkConfigRef, configRefShape } from './canary-schemas.ts';

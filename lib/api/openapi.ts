@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas.
-import { z } from 'zod';
+import * as z from 'zod';
 import { JWT_SCOPE_PREFIX, SCOPES } from '../auth/scopes.ts';
 import { KAYENTA_PREFIX, messageSchema, ROUTES, type RouteSpec } from './routes.ts';
 

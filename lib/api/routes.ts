@@ -1,6 +1,6 @@
 // Every HTTP route canaria serves: method, path, what it takes and returns. The router, the
 // OpenAPI document and the stack's route list are all checked against this table.
-import { z } from 'zod';
+import * as z from 'zod';
 import { canaryConfigSchema, idSchema } from '../config/canary-config.ts';
 import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
 import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';

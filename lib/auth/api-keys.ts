@@ -7,7 +7,7 @@
 // Records:  {pk: 'apiKey', sk: <id>, name, scope, createdAt, sha256, last4}
 //           {pk: 'apiKeyName', sk: <name>, keyId}   (makes names unique; a conditional put claims one)
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../config/validation.ts';
 import type { RecordStore, StoredRecord } from '../store/ports.ts';
 import { SCOPES, type Scope } from './scopes.ts';

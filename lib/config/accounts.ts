@@ -4,7 +4,7 @@
 //     - {name: cw, type: cloudwatch, region: eu-west-1, roleArn?: arn:aws:iam::...}
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith, ValidationError } from './validation.ts';
 
 /** Where a secret comes from; the secret itself never sits in a file canaria stores. */

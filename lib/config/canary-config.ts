@@ -3,7 +3,7 @@
 //
 // `canaryConfigSchema` is the shape: Kayenta's configs parse unchanged. `storableCanaryConfigSchema`
 // adds what POST/PUT /canaryConfig check (Kayenta's rules plus the run-time failures it finds late).
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What one request may hold (docs/api-limits.md). Generous for any real config; they keep a

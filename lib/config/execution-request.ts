@@ -1,5 +1,5 @@
 // Kayenta's CanaryExecutionRequest scopes (api-spec.md §1.4): {scopeName: {controlScope, experimentScope}}.
-import { z } from 'zod';
+import * as z from 'zod';
 import { instantString } from '../metrics/types.ts';
 import { LIMITS, namedRecord, nameText } from './canary-config.ts';
 

@@ -1,5 +1,5 @@
 // Kayenta's RemoteJudge body: {canaryConfig, metricSetPairList, scoreThresholds}.
-import { z } from 'zod';
+import * as z from 'zod';
 import { canaryConfigSchema, LIMITS, namedRecord } from './canary-config.ts';
 
 /** A sample value: a number, or NaN written as the string "NaN" or null (Kayenta's JSON). */

@@ -1,5 +1,5 @@
 // Turning schema failures into one clear line per problem, naming the field path.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 

@@ -168,22 +168,33 @@ export class PermissionAnalysis {
    * packages its imports name (those named only by import() apart), and the AWS SDK commands
    * its modules construct, by package.
    */
-  bundleInputs(file: string): { packages: Set<string>; dynamicPackages: Set<string>; commands: Map<string, Set<string>> } {
+  bundleInputs(file: string): {
+    packages: Set<string>;
+    dynamicPackages: Set<string>;
+    commands: Map<string, Set<string>>;
+    /** `pkg name` of each command → the names of the top-level functions constructing it ('' for other code). */
+    constructedIn: Map<string, Set<string>>;
+  } {
     const { files, packages, dynamicPackages } = this.closure(this.sourceFile(file));
     const commands = new Map<string, Set<string>>();
+    const constructedIn = new Map<string, Set<string>>();
     for (const sf of files) {
-      const visit = (n: ts.Node): void => {
+      const visit = (n: ts.Node, fn: string): void => {
         if (ts.isNewExpression(n)) {
           const found = this.packageSymbol(n.expression);
           if (found && found.pkg.startsWith('@aws-sdk/') && found.name.endsWith('Command')) {
             commands.set(found.pkg, new Set([...(commands.get(found.pkg) ?? []), found.name]));
+            const k = `${found.pkg} ${found.name}`;
+            constructedIn.set(k, new Set([...(constructedIn.get(k) ?? []), fn]));
           }
         }
-        ts.forEachChild(n, visit);
+        // A function declared at the top level: esbuild drops it when nothing uses it.
+        const named = n.parent === sf && ts.isFunctionDeclaration(n) && n.name ? n.name.text : fn;
+        ts.forEachChild(n, (c) => visit(c, named));
       };
-      visit(sf);
+      visit(sf, '');
     }
-    return { packages, dynamicPackages, commands };
+    return { packages, dynamicPackages, commands, constructedIn };
   }
 
   /** The files a module imports at run time (type-only imports left out), ours and packages. */

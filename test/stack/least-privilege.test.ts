@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../lib/api/routes.ts';
+import { gatewayRoutes, ROUTES } from '../../lib/api/routes.ts';
 import { PermissionAnalysis, type Derived, type Need } from './derive-permissions.ts';
 import { packagedStack, repoRoot, TEST_ACCOUNTS } from './package.ts';
 import { asArray, normalize, type Json } from './template.ts';
@@ -61,6 +61,7 @@ const OPTIONAL_ENV: Record<string, string> = {
   CANARIA_JWT_SCOPE_PREFIX: 'the prefix of canaria scopes in a JWT; default canaria/',
   CANARIA_AUTH_CACHE_SECONDS: "the authorizer's key cache; default 60 s",
   CANARIA_AUTH_DENY_AT_EDGE: 'the authorizer refuses at API Gateway; default false',
+  CANARIA_DYNAMODB_ENDPOINT: 'another DynamoDB endpoint for the key table (tests, LocalStack); unset: AWS',
 };
 
 /** The needs that apply to a function with this environment (gated ones where their variable is set). */
@@ -166,10 +167,11 @@ interface LambdaFunction {
   routes?: string[];
 }
 
+/** The route a route key of the template serves (a /k/{secret}/ key: the kayenta route under it). */
 const routeIdOf = (routeKey: string): string => {
-  const found = Object.entries(ROUTES).find(([, r]) => `${r.method} ${r.path}` === routeKey);
-  if (!found) throw new Error(`route ${routeKey} of the template is not in lib/api/routes.ts`);
-  return found[0];
+  const found = gatewayRoutes().find((r) => r.routeKey === routeKey);
+  if (!found) throw new Error(`route ${routeKey} of the template is not in lib/api/routes.ts gatewayRoutes()`);
+  return found.id;
 };
 
 // Packaged while the tests are collected, so that there is one case per function of the template.

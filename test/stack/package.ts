@@ -19,17 +19,20 @@ export interface PackageRun {
   output: string;
 }
 
-/** `serverless package --stage test --package outDir` with CANARIA_ACCOUNTS set to `accounts` (unset if undefined). */
-export function packageStack(outDir: string, accounts: string | undefined): PackageRun {
-  return withPackageLock(() => runPackage(outDir, accounts));
+/**
+ * `serverless package --stage test --package outDir` with CANARIA_ACCOUNTS set to `accounts`
+ * (unset if undefined), and `--param name=value` for each of `params`.
+ */
+export function packageStack(outDir: string, accounts: string | undefined, params: Record<string, string> = {}): PackageRun {
+  return withPackageLock(() => runPackage(outDir, accounts, params));
 }
 
-function runPackage(outDir: string, accounts: string | undefined): PackageRun {
+function runPackage(outDir: string, accounts: string | undefined, params: Record<string, string> = {}): PackageRun {
   const env = { ...process.env };
   // No AWS credentials: packaging must work offline for anyone.
   for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'CANARIA_ACCOUNTS']) delete env[k];
   if (accounts !== undefined) env.CANARIA_ACCOUNTS = accounts;
-  const res = spawnSync(process.execPath, [oslsBin, 'package', '--stage', 'test', '--package', outDir], {
+  const res = spawnSync(process.execPath, [oslsBin, 'package', '--stage', 'test', '--package', outDir, ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])], {
     cwd: repoRoot,
     env,
     encoding: 'utf8',

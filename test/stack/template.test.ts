@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../lib/api/routes.ts';
+import { gatewayRoutes } from '../../lib/api/routes.ts';
 import { parse as parseYaml } from 'yaml';
-import { packagedStack, repoRoot, TEST_ACCOUNTS } from './package.ts';
+import { packagedStack, packageStack, repoRoot, TEST_ACCOUNTS } from './package.ts';
 import { asArray, type Json } from './template.ts';
 
 // Packages serverless.yml exactly as `npm run package` does (osls + serverless-esbuild),
@@ -14,6 +15,7 @@ import { asArray, type Json } from './template.ts';
 const ACCOUNTS = TEST_ACCOUNTS;
 
 const HANDLERS: Record<string, string> = {
+  authorizer: 'functions/http/authorizer',
   configs: 'functions/http/canary-config',
   metrics: 'functions/http/metrics',
   canary: 'functions/http/canary',
@@ -172,14 +174,16 @@ describe('Lambda functions', () => {
   it('are the HTTP functions and the analysis tasks, nodejs22.x on arm64', () => {
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
     expect(Object.keys(fns).sort()).toEqual(
-      ['Configs', 'Metrics', 'Canary', 'Judgements', 'Meta', ...TASKS].map((f) => `${f}LambdaFunction`).sort(),
+      ['Authorizer', 'Configs', 'Metrics', 'Canary', 'Judgements', 'Meta', ...TASKS].map((f) => `${f}LambdaFunction`).sort(),
     );
     for (const [id, fn] of Object.entries(fns)) {
       const p = fn.Properties;
       expect(p.Runtime, id).toBe('nodejs22.x');
       expect(p.Architectures, id).toEqual(['arm64']);
-      expect(p.MemorySize, id).toBe(512);
-      expect(p.Timeout, id).toBe(TASKS.some((t) => id === `${t}LambdaFunction`) ? (id.startsWith('Record') ? 30 : 60) : 29);
+      // The authorizer runs before every guarded request: small, and quick to give up.
+      const authorizer = id === 'AuthorizerLambdaFunction';
+      expect(p.MemorySize, id).toBe(authorizer ? 256 : 512);
+      expect(p.Timeout, id).toBe(authorizer ? 5 : TASKS.some((t) => id === `${t}LambdaFunction`) ? (id.startsWith('Record') ? 30 : 60) : 29);
       expect(p.Role['Fn::GetAtt']?.[1], `${id} role`).toBe('Arn');
     }
   });
@@ -203,7 +207,7 @@ describe('Lambda functions', () => {
   });
 
   it('keep their logs 30 days', () => {
-    for (const id of ['ConfigsLogGroup', 'MetricsLogGroup', 'CanaryLogGroup', 'JudgementsLogGroup', 'MetaLogGroup', 'CanaryAnalysisLogGroup', 'HttpApiLogGroup', ...TASKS.map((t) => `${t}LogGroup`)]) {
+    for (const id of ['AuthorizerLogGroup', 'ConfigsLogGroup', 'MetricsLogGroup', 'CanaryLogGroup', 'JudgementsLogGroup', 'MetaLogGroup', 'CanaryAnalysisLogGroup', 'HttpApiLogGroup', ...TASKS.map((t) => `${t}LogGroup`)]) {
       expect(resources[id]?.Properties.RetentionInDays, id).toBe(30);
     }
   });
@@ -238,17 +242,95 @@ describe('state machine', () => {
 });
 
 describe('HTTP API', () => {
-  it('has exactly the routes of lib/api/routes.ts, with no authorizer, payload 2.0', () => {
+  it('has exactly the route keys of gatewayRoutes() (lib/api/routes.ts), payload 2.0', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
-    expect(routes.sort()).toEqual(Object.values(ROUTES).map((r) => `${r.method} ${r.path}`).sort());
-    for (const [id, r] of ofType('AWS::ApiGatewayV2::Route')) {
-      expect(r.Properties.AuthorizationType ?? 'NONE', id).toBe('NONE');
-    }
-    expect(ofType('AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+    expect(routes.sort()).toEqual(gatewayRoutes().map((r) => r.routeKey).sort());
     for (const [id, i] of ofType('AWS::ApiGatewayV2::Integration')) {
       expect(i.Properties.PayloadFormatVersion, id).toBe('2.0');
     }
   });
+
+  it('has one authorizer, the apiKey Lambda authorizer by default: a REQUEST authorizer of the authorizer function, simple responses, no API Gateway cache', () => {
+    const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const p = authorizers[0][1].Properties;
+    expect(p).toMatchObject({ ApiId: { Ref: 'HttpApi' }, AuthorizerType: 'REQUEST', EnableSimpleResponses: true, AuthorizerPayloadFormatVersion: '2.0', AuthorizerResultTtlInSeconds: 0 });
+    // No identity source: a request without a key reaches the function too, which answers canaria's 401.
+    expect(p.IdentitySource ?? []).toEqual([]);
+    expect(JSON.stringify(p.AuthorizerUri)).toContain('"AuthorizerLambdaFunction","Arn"');
+    // API Gateway may invoke it.
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, x]) => JSON.stringify(x.Properties.FunctionName).includes('AuthorizerLambdaFunction'));
+    expect(permissions.map(([, x]) => x.Properties.Principal)).toEqual(['apigateway.amazonaws.com']);
+    // The authorizer's settings.
+    const vars = resources.AuthorizerLambdaFunction.Properties.Environment.Variables;
+    expect(vars).toEqual({ CANARIA_TABLE: { Ref: 'CanariaTable' }, CANARIA_AUTH_CACHE_SECONDS: '60' });
+    // No route sends a request to the authorizer function as its target.
+    for (const [id, r] of ofType('AWS::ApiGatewayV2::Integration')) expect(JSON.stringify(r.Properties.IntegrationUri), id).not.toContain('AuthorizerLambdaFunction');
+  });
+
+  it('every route gatewayRoutes() puts behind the authorizer has it; the open ones (GET /health, /k/{secret}/...) have none', () => {
+    const authorizerId = ofType('AWS::ApiGatewayV2::Authorizer')[0][0];
+    const byKey = new Map(ofType('AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey as string, r.Properties]));
+    const gates = gatewayRoutes();
+    for (const { routeKey, gate } of gates) {
+      const route = byKey.get(routeKey);
+      expect(route, routeKey).toBeDefined();
+      if (gate === 'authorizer') {
+        expect({ type: route.AuthorizationType, id: route.AuthorizerId }, routeKey).toEqual({ type: 'CUSTOM', id: { Ref: authorizerId } });
+      } else {
+        expect({ type: route.AuthorizationType ?? 'NONE', id: route.AuthorizerId }, routeKey).toEqual({ type: 'NONE', id: undefined });
+      }
+    }
+    // The open routes: /health and the kayenta routes under the secret prefix, nothing else.
+    const open = gates.filter((g) => g.gate === 'none').map((g) => g.routeKey).sort();
+    expect(open).toEqual(['GET /health', 'GET /k/{secret}/canaryConfig', 'GET /k/{secret}/canary/{canaryExecutionId}', 'POST /k/{secret}/canary/{canaryConfigId}'].sort());
+    expect(gates.filter((g) => g.gate === 'authorizer').length).toBeGreaterThan(15);
+  });
+
+  it('the /k/{secret}/ routes reach the functions that check the secret, which get the SSM parameter of it', () => {
+    const target = (routeKey: string): string => {
+      const route = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKey)![1];
+      const integrationId = JSON.stringify(route.Properties.Target).match(/HttpApiIntegration\w+/)![0];
+      return JSON.stringify(resources[integrationId].Properties.IntegrationUri).match(/(\w+)LambdaFunction/)![1];
+    };
+    expect(target('GET /k/{secret}/canaryConfig')).toBe('Configs');
+    expect(target('POST /k/{secret}/canary/{canaryConfigId}')).toBe('Canary');
+    expect(target('GET /k/{secret}/canary/{canaryExecutionId}')).toBe('Canary');
+    for (const fn of ['ConfigsLambdaFunction', 'CanaryLambdaFunction']) {
+      expect(resources[fn].Properties.Environment.Variables.CANARIA_KAYENTA_SECRET_PARAMETER, fn).toBe('/canaria/test/kayenta-path-secret');
+    }
+    // Only they: the other functions serve no /k/ route (least-privilege.test.ts checks the grants).
+    const withSecret = ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.Environment?.Variables?.CANARIA_KAYENTA_SECRET_PARAMETER !== undefined);
+    expect(withSecret.map(([id]) => id).sort()).toEqual(['CanaryLambdaFunction', 'ConfigsLambdaFunction']);
+  });
+
+  it('with --param authorizer=jwt: a JWT authorizer with the issuer and audience given, on the same routes, and no Lambda authorizer', () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'canaria-jwt-'));
+    try {
+      const issuer = 'https://issuer.example.com/oauth2';
+      const run = packageStack(outDir, ACCOUNTS, { authorizer: 'jwt', jwtIssuer: issuer, jwtAudience: 'canaria-api' });
+      expect(run.status, run.output).toBe(0);
+      const jwt: Json = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+      const all = Object.entries<Json>(jwt.Resources);
+      const authorizers = all.filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Authorizer');
+      expect(authorizers).toHaveLength(1);
+      const [authorizerId, authorizer] = authorizers[0];
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: issuer, Audience: ['canaria-api'] },
+      });
+      const byKey = new Map(all.filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey as string, r.Properties]));
+      for (const { routeKey, gate } of gatewayRoutes()) {
+        const route = byKey.get(routeKey);
+        expect(route, routeKey).toBeDefined();
+        if (gate === 'authorizer') expect({ type: route.AuthorizationType, id: route.AuthorizerId }, routeKey).toEqual({ type: 'JWT', id: { Ref: authorizerId } });
+        else expect(route.AuthorizationType ?? 'NONE', routeKey).toBe('NONE');
+      }
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('routes reach the right function', () => {
     const target = (routeKey: string): string => {

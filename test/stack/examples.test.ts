@@ -11,7 +11,7 @@ import { asArray, normalize, type Json } from './template.ts';
 // file docs/deploy.md gives for AWS passes the deploy check without a warning.
 
 /** Files whose accounts examples must work with the stack as deployed. */
-const FILES = ['examples/accounts.yaml', 'docs/deploy.md', 'docs/metrics.md'];
+const FILES = ['examples/accounts.yaml', 'docs/deploy.md', 'docs/metrics.md', 'README.md'];
 
 const text = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
 const resources: Record<string, Json> = packagedStack(TEST_ACCOUNTS).template.Resources;

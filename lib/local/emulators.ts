@@ -1,7 +1,7 @@
 // S3- and DynamoDB-compatible servers (s3rver, dynalite) on loopback: the AWS adapters' stand-ins
 // in tests and benchmarks, and the reader of data directories written before the embedded store
 // moved to SQLite (lib/local/legacy-data-dir.ts). The caller owns any data directory's lock.
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,15 @@ export async function startEmulators(options: { host?: string; dataDir?: string 
     );
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  try {
+    // dynalite makes a table ACTIVE on a later tick; a write before that finds no table.
+    for (let i = 0; ; i++) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: LOCAL_TABLE }));
+      if (Table?.TableStatus === 'ACTIVE') break;
+      if (i >= 200) throw new Error(`table ${LOCAL_TABLE} is still ${Table?.TableStatus} after 10 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   } finally {
     client.destroy();
   }

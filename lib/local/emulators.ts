@@ -17,8 +17,9 @@ export interface Emulators extends Required<Pick<StorageSettings, 'bucket' | 'ta
 export const LOCAL_BUCKET = 'canaria-local';
 export const LOCAL_TABLE = 'canaria-local';
 
-/** Starts both servers on `host` with free ports; on `dataDir` (its s3/ and dynamodb/), or in memory/temp. */
-export async function startEmulators(options: { host?: string; dataDir?: string } = {}): Promise<Emulators> {
+/** Starts both servers on `host` with free ports; on `dataDir` (its s3/ and dynamodb/), or in memory/temp; `table` names the table (a deployed stage's, say). */
+export async function startEmulators(options: { host?: string; dataDir?: string; table?: string } = {}): Promise<Emulators> {
+  const table = options.table ?? LOCAL_TABLE;
   const host = options.host ?? '127.0.0.1';
   const temp = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'canaria-s3-'));
   const s3Dir = options.dataDir ? join(options.dataDir, 's3') : temp!;
@@ -44,7 +45,7 @@ export async function startEmulators(options: { host?: string; dataDir?: string 
   try {
     await client.send(
       new CreateTableCommand({
-        TableName: LOCAL_TABLE,
+        TableName: table,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
@@ -62,9 +63,9 @@ export async function startEmulators(options: { host?: string; dataDir?: string 
   try {
     // dynalite makes a table ACTIVE on a later tick; a write before that finds no table.
     for (let i = 0; ; i++) {
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: LOCAL_TABLE }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
       if (Table?.TableStatus === 'ACTIVE') break;
-      if (i >= 200) throw new Error(`table ${LOCAL_TABLE} is still ${Table?.TableStatus} after 10 s`);
+      if (i >= 200) throw new Error(`table ${table} is still ${Table?.TableStatus} after 10 s`);
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
@@ -73,7 +74,7 @@ export async function startEmulators(options: { host?: string; dataDir?: string 
 
   return {
     bucket: LOCAL_BUCKET,
-    table: LOCAL_TABLE,
+    table,
     s3Endpoint: `http://${host}:${s3Port}`,
     dynamoEndpoint,
     async stop() {

@@ -1,7 +1,6 @@
 // The AWS side, with API Gateway v2 events: the REQUEST authorizer (functions/http/authorizer.ts)
 // on a DynamoDB table (dynalite), its cache against a clock the test moves, and the functions'
 // middleware turning its verdict, or a JWT authorizer's scopes, into 401/403 per route.
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryConfigHandlers } from '../../lib/api/canary-config-api.ts';
@@ -25,23 +24,7 @@ const STAGE_TABLE = 'canaria-test-CanariaTable-1A2B3C4D5E6F';
 let emulators: Emulators;
 let keys: ApiKeyStore;
 beforeAll(async () => {
-  emulators = await startEmulators();
-  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: emulators.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  await client.send(
-    new CreateTableCommand({
-      TableName: STAGE_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  client.destroy();
+  emulators = await startEmulators({ table: STAGE_TABLE });
   keys = new ApiKeyStore(dynamoRecords(STAGE_TABLE, { endpoint: emulators.dynamoEndpoint }));
 });
 afterAll(async () => emulators?.stop());

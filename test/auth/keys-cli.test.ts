@@ -1,7 +1,6 @@
 // `canaria keys` and `canaria serve --auth` as processes, as a user runs them: create → use →
 // list → revoke → 401 against a running serve on the same data directory; the kayenta secret;
 // the deployed table (--stage, --table) against dynalite; the warning for an open non-loopback serve.
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,23 +117,7 @@ describe('canaria keys --stage / --table: the deployed table (dynalite standing 
   let emulators: Emulators;
   const TABLE = 'canaria-cli-CanariaTable-0A1B2C3D4E5F';
   beforeAll(async () => {
-    emulators = await startEmulators();
-    const client = new DynamoDBClient({ region: 'us-east-1', endpoint: emulators.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    client.destroy();
+    emulators = await startEmulators({ table: TABLE });
   });
   afterAll(async () => emulators?.stop());
   const env = () => ({ CANARIA_DYNAMODB_ENDPOINT: emulators.dynamoEndpoint });

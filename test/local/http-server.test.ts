@@ -236,8 +236,9 @@ describe('the Host check (DNS rebinding)', () => {
     let served;
     try {
       served = await serve('::1');
-    } catch {
-      ctx.skip(); // no IPv6 loopback on this machine
+    } catch (err) {
+      console.warn(`skipped: no IPv6 loopback on this machine (${(err as Error).message})`);
+      ctx.skip('no IPv6 loopback on this machine');
     }
     const { url, port } = served!;
     expect(url).toBe(`http://[::1]:${port}`);

@@ -11,7 +11,7 @@ import { startEmulators, type Emulators } from '../../lib/local/emulators.ts';
 import { canaria } from '../cli/run-canaria.ts';
 import { exit, useProcesses } from '../local/serve-process.ts';
 
-const { serve, spawnCanaria } = useProcesses();
+const { serve } = useProcesses();
 const KEY_LINE = /^cnr_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\n$/;
 
 async function get(url: string, headers: Record<string, string> = {}) {
@@ -147,21 +147,11 @@ describe('canaria keys --stage / --table: the deployed table (dynalite standing 
 });
 
 describe('canaria serve on a non-loopback address', () => {
-  /** Starts serve with ARGS; resolves with its URL and what it wrote to stderr by then. */
-  function start(args: string[]): Promise<{ url: string; stderr: () => string; stop: () => Promise<unknown> }> {
-    const proc = spawnCanaria(['serve', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'canaria-host-')), ...args]);
-    let out = '';
-    let err = '';
-    proc.stderr!.on('data', (d) => (err += d));
-    return new Promise((resolve, reject) => {
-      proc.stdout!.on('data', (d) => {
-        out += d;
-        const m = /^canaria listening on http:\/\/([^:]+):(\d+)$/m.exec(out);
-        if (m) resolve({ url: `http://127.0.0.1:${m[2]}`, stderr: () => err, stop: () => (proc.kill('SIGINT'), exit(proc)) });
-      });
-      proc.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-    });
-  }
+  /** Starts serve with ARGS on a fresh data directory; `stop` ends it with Ctrl-C. */
+  const start = async (args: string[]) => {
+    const served = await serve(['--data-dir', mkdtempSync(join(tmpdir(), 'canaria-host-')), ...args]);
+    return { ...served, stop: () => (served.proc.kill('SIGINT'), exit(served.proc)) };
+  };
 
   it('warns on stderr without --auth, and stays open', async () => {
     const s = await start(['--host', '0.0.0.0']);

@@ -1,18 +1,9 @@
 // `canaria serve` as a child process for the test/local suites.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { spawnCanaria as spawnBin, startServe, type Served } from '../support/serve-bin.ts';
 import { afterAll, afterEach } from 'vitest';
 
-export const BIN = fileURLToPath(new URL('../../bin/canaria.js', import.meta.url));
-
-export interface Served {
-  url: string;
-  proc: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves with stderr once it matches `pattern` (rejects after `timeoutMs`). */
-  waitForStderr: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
-}
+export { BIN, type Served } from '../support/serve-bin.ts';
 
 /** Processes started by the calling suite, killed after each test (or, with 'all', after the suite). */
 export function useProcesses(killAfter: 'each' | 'all' = 'each') {
@@ -24,45 +15,13 @@ export function useProcesses(killAfter: 'each' | 'all' = 'each') {
 
   /** Spawns `canaria ARGS`, tracked for cleanup. */
   function spawnCanaria(args: string[]): ChildProcess {
-    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnBin(args);
     running.add(proc);
     return proc;
   }
 
   /** Starts `canaria serve --port 0 ARGS` and resolves once it prints the ready line. */
-  function serve(args: string[]): Promise<Served> {
-    const proc = spawnCanaria(['serve', '--port', '0', ...args]);
-    let out = '';
-    let err = '';
-    const waiters = new Set<() => void>();
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      for (const w of waiters) w();
-    });
-    const waitForStderr = (pattern: RegExp, timeoutMs = 20_000) =>
-      new Promise<string>((resolve, reject) => {
-        const check = () => {
-          if (!pattern.test(err)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(err);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`stderr never matched ${pattern}:\n${err}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    return new Promise((resolve, reject) => {
-      proc.stdout!.on('data', (d) => {
-        out += d;
-        const m = /^canaria listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-        if (m) resolve({ url: m[1], proc, stdout: () => out, stderr: () => err, waitForStderr });
-      });
-      proc.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-    });
-  }
+  const serve = (args: string[]): Promise<Served> => startServe(args, spawnCanaria);
 
   return { serve, spawnCanaria };
 }

@@ -3,17 +3,14 @@
 // each restart every acknowledged write must read back, nothing half-written may show, every
 // name must stay usable, and no analysis may be stuck or unreadable. Used by
 // test/local/crash.test.ts (a few rounds) and `npm run test:chaos` (many, with figures).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { mulberry32 } from './prometheus-data.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/canaria.js', import.meta.url));
+import { startServe } from './serve-bin.ts';
 
 export interface ChaosOptions {
   rounds: number;
@@ -66,20 +63,7 @@ async function fakePrometheus(): Promise<{ url: string; stop(): Promise<void> }>
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) };
 }
 
-function serve(dataDir: string, accounts: string): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', '--data-dir', dataDir, '--accounts', accounts], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /canaria listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], proc });
-    });
-    proc.on('exit', (code, signal) => reject(new Error(`canaria serve ended (${code ?? signal}) before it was ready: ${err}`)));
-  });
-}
+const serve = (dataDir: string, accounts: string) => startServe(['--quiet', '--data-dir', dataDir, '--accounts', accounts]);
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(base + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -9,9 +9,10 @@ import type { App } from '../api/router.ts';
 /**
  * After refusing a request that is still sending its body (413, 421), the server reads and
  * discards up to this many more bytes of it, so that a client that writes its whole body
- * before reading gets the answer instead of a TCP reset (Tomcat's maxSwallowSize).
+ * before reading gets the answer instead of a TCP reset (Tomcat's maxSwallowSize, larger:
+ * a 5 MiB body past a 2 MiB drain relied on the kernel's socket buffers and was reset under load).
  */
-export const DRAIN_BYTES = 2 * 1024 * 1024;
+export const DRAIN_BYTES = 16 * 1024 * 1024;
 /** ...waiting at most this long for them. */
 export const DRAIN_MILLIS = 5_000;
 /**

@@ -275,6 +275,7 @@ function memoryStorage(): { objects: ObjectStore; records: RecordStore } {
         return text === undefined ? undefined : (JSON.parse(text) as T);
       },
       delete: async (k) => void docs.delete(k),
+      tag: async () => {},
     },
     records: {
       put: async (r, c) => {
@@ -315,6 +316,7 @@ async function instrumentedMachine(promUrl: string, memory = false) {
     putJson: (k, v) => timed(`s3 put ${kind(k)}`, () => storage.objects.putJson(k, v)),
     getJson: (k) => timed(`s3 get ${kind(k)}`, () => storage.objects.getJson(k)),
     delete: (k) => timed('s3 delete', () => storage.objects.delete(k)),
+    tag: (k, t) => timed('s3 tag', () => storage.objects.tag(k, t)),
   };
   const records: RecordStore = {
     put: (r, c) => timed(`dynamo put${c ? ` (${c.kind})` : ''}`, () => storage.records.put(r, c)),

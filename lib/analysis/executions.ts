@@ -73,11 +73,42 @@ export const MAX_EXECUTION_MILLIS = 330_000;
 
 const PK = 'canaryExecution';
 const IDEMPOTENCY_PK = 'canaryExecutionIdempotency';
-/** Execution records expire (DynamoDB TTL) after this long. */
-const RETENTION_SECONDS = 90 * 24 * 3600;
+const DAY_SECONDS = 24 * 3600;
+
+/**
+ * Days an analysis is kept (docs/deploy.md, Data and retention): a passed one `days`, any other
+ * (failed, marginal, ended without a verdict) `extendedDays`. Records expire by DynamoDB TTL
+ * (`expiresAt`), objects by S3 lifecycle rules on the `canaria-retention` tag.
+ */
+export interface Retention {
+  days: number;
+  extendedDays: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { days: 90, extendedDays: 365 };
+/** The tag S3's shorter lifecycle rule matches. */
+export const STANDARD_RETENTION_TAG = { 'canaria-retention': 'standard' };
+
+/** CANARIA_RETENTION_DAYS and CANARIA_EXTENDED_RETENTION_DAYS (the stack's parameters), else the defaults. */
+export function retentionFromEnvironment(env: Record<string, string | undefined> = process.env): Retention {
+  const days = (name: string, text: string | undefined, fallback: number) => {
+    if (text === undefined || text === '') return fallback;
+    if (!/^[1-9][0-9]{0,5}$/.test(text)) throw new Error(`${name} must be a whole number of days (1 or more), not '${text}'`);
+    return Number(text);
+  };
+  return {
+    days: days('CANARIA_RETENTION_DAYS', env.CANARIA_RETENTION_DAYS, DEFAULT_RETENTION.days),
+    extendedDays: days('CANARIA_EXTENDED_RETENTION_DAYS', env.CANARIA_EXTENDED_RETENTION_DAYS, DEFAULT_RETENTION.extendedDays),
+  };
+}
 
 const requestKey = (id: string) => `executions/${id}/request.json`;
-const setsKey = (id: string, metric: number, side: string) => `executions/${id}/sets/${metric}-${side}.json`;
+/** A stored metric set list's name within its execution (Mix lists them for Record). */
+export const setsName = (metric: number, side: string) => `${metric}-${side}`;
+const setsKey = (id: string, metric: number, side: string) => `executions/${id}/sets/${setsName(metric, side)}.json`;
+/** Objects tagged at once by tagStandard, and its time (well inside Record's 10 s). */
+const TAG_CONCURRENCY = 16;
+const TAG_BUDGET_MILLIS = 4_000;
 const resultKey = (id: string) => `executions/${id}/judge-result.json`;
 const failureKey = (id: string) => `executions/${id}/failure.json`;
 const pairListKey = (id: string) => `metric_set_pair_list/${id}.json`;
@@ -96,10 +127,17 @@ export class ExecutionStore {
   /** `fn`'s writes as one transaction where the storage has them (SQLite), else as they come. */
   readonly atomically: <T>(fn: () => Promise<T>) => Promise<T>;
 
-  constructor(storage: Storage) {
+  private readonly retention: Retention;
+
+  constructor(storage: Storage, retention: Retention = retentionFromEnvironment()) {
     this.objects = storage.objects;
     this.records = storage.records;
     this.atomically = atomically(storage);
+    this.retention = retention;
+  }
+
+  private expiresAt(fromMillis: number, days: number): number {
+    return Math.floor(fromMillis / 1000) + days * DAY_SECONDS;
   }
 
   /**
@@ -115,7 +153,8 @@ export class ExecutionStore {
   async #create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
     const { id, ...rest } = record;
     const claimed = await this.records.put(
-      { pk: PK, sk: id, ...rest, expiresAt: Math.floor(record.buildTimeMillis / 1000) + RETENTION_SECONDS },
+      // Kept long until Record knows it passed (update's standardRetention).
+      { pk: PK, sk: id, ...rest, expiresAt: this.expiresAt(record.buildTimeMillis, this.retention.extendedDays) },
       { kind: 'absent' },
     );
     if (!claimed) return false;
@@ -132,7 +171,7 @@ export class ExecutionStore {
   /** The execution an idempotency key already started, or claims the key for `id`. */
   async claimIdempotencyKey(key: string, id: string, now: number): Promise<string | undefined> {
     const claimed = await this.records.put(
-      { pk: IDEMPOTENCY_PK, sk: key, executionId: id, expiresAt: Math.floor(now / 1000) + RETENTION_SECONDS },
+      { pk: IDEMPOTENCY_PK, sk: key, executionId: id, expiresAt: this.expiresAt(now, this.retention.days) },
       { kind: 'absent' },
     );
     if (claimed) return undefined;
@@ -160,12 +199,48 @@ export class ExecutionStore {
     return (await this.list()).filter((r) => r.status === 'running');
   }
 
-  /** Applies `change` while the execution is running; returns false once it has ended. */
-  async update(id: string, change: Partial<ExecutionRecord>): Promise<boolean> {
+  /**
+   * Applies `change` while the execution is running; returns false once it has ended. With
+   * `standardRetention`, the record expires `Retention.days` after its build time instead of
+   * `extendedDays`.
+   */
+  async update(id: string, change: Partial<ExecutionRecord>, options: { standardRetention?: boolean } = {}): Promise<boolean> {
     const current = await this.records.get({ pk: PK, sk: id });
     if (!current) throw new NotFoundError(`Canary execution '${id}' was not found.`);
     if (current.status !== 'running') return false;
-    return this.records.put({ ...current, ...change, pk: PK, sk: id }, { kind: 'equals', attribute: 'status', value: 'running' });
+    const expiry = options.standardRetention ? { expiresAt: this.expiresAt(current.buildTimeMillis as number, this.retention.days) } : {};
+    return this.records.put({ ...current, ...change, ...expiry, pk: PK, sk: id }, { kind: 'equals', attribute: 'status', value: 'running' });
+  }
+
+  /**
+   * Tags an analysis's objects (request, the metric sets Fetch stored, the pair list, the judge
+   * result) canaria-retention=standard, a few at a time. Throws the first failure, or when
+   * `budgetMillis` runs out: then some objects keep the longer retention.
+   */
+  async tagStandard(id: string, metricSetPairListId: string, storedSets: readonly string[], budgetMillis = TAG_BUDGET_MILLIS): Promise<void> {
+    const tag = STANDARD_RETENTION_TAG;
+    const sets = storedSets.filter((name) => /^[0-9]{1,6}-(control|experiment)$/.test(name));
+    const jobs = [
+      () => this.objects.tag(requestKey(id), tag),
+      ...sets.map((name) => () => this.objects.tag(`executions/${id}/sets/${name}.json`, tag)),
+      () => this.objects.tag(pairListKey(metricSetPairListId), tag),
+      () => this.objects.tag(resultKey(id), tag),
+    ];
+    let next = 0;
+    let stopped = false;
+    const worker = async () => {
+      while (next < jobs.length && !stopped) await jobs[next++]();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`tagging ${jobs.length} objects took longer than ${budgetMillis} ms`)), budgetMillis);
+    });
+    try {
+      await Promise.race([Promise.all(Array.from({ length: Math.min(TAG_CONCURRENCY, jobs.length) }, worker)), outOfTime]);
+    } finally {
+      stopped = true; // the workers start no more
+      clearTimeout(timer);
+    }
   }
 
   document(id: string): Promise<ExecutionDocument> {

@@ -16,7 +16,7 @@ import { sleep } from '../metrics/retry.ts';
 import { MetricFetchError, TimeSlice } from '../metrics/source.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import { failure, type ExecutionException, type Stage } from './executions.ts';
+import { failure, setsName, type ExecutionException, type Stage } from './executions.ts';
 import { ERROR_MESSAGE_CHARS, FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
 import { createExecution, directExecutionId, type AnalysisDeps } from './start.ts';
 import { explainResult } from './verdict.ts';
@@ -207,7 +207,13 @@ export interface MixInput {
   fetched: FetchResult[];
 }
 
-export const mix = bounded(async ({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<{ metricSetPairListId: string }> => {
+/** Mix's output: the pair list, and the metric set lists Fetch stored in S3 (setsName). */
+export interface MixOutput {
+  metricSetPairListId: string;
+  storedSets: string[];
+}
+
+export const mix = bounded(async ({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<MixOutput> => {
   const { config } = await deps.executions.document(executionId);
   await deps.executions.update(executionId, { stage: 'mixMetrics' });
   const setsOf = (metric: number, side: number): Promise<unknown[]> => {
@@ -233,7 +239,8 @@ export const mix = bounded(async ({ executionId, fetched }: MixInput, deps: Task
   const metricSetPairListId = randomUUID();
   await deps.executions.putPairList(metricSetPairListId, pairs);
   await deps.executions.update(executionId, { stage: 'judge', metricSetPairListId });
-  return { metricSetPairListId };
+  const storedSets = fetched.flatMap((f, i) => ('stored' in f ? [setsName(Math.floor(i / SIDES.length), SIDES[i % SIDES.length])] : []));
+  return { metricSetPairListId, storedSets };
 });
 
 export const judgeTask = bounded(async (
@@ -257,9 +264,21 @@ export const judgeTask = bounded(async (
 });
 
 export const record = bounded(async (
-  input: { executionId: string; metricSetPairListId: string; score: number; classification: string },
+  input: { executionId: string; metricSetPairListId: string; storedSets?: string[]; score: number; classification: string },
   deps: TaskDeps,
 ): Promise<void> => {
+  // A passed analysis is kept Retention.days, any other extendedDays. Its objects are tagged
+  // first; if tagging fails, they and the record are simply kept longer.
+  let standardRetention = false;
+  if (input.classification === 'Pass') {
+    standardRetention = await deps.executions.tagStandard(input.executionId, input.metricSetPairListId, input.storedSets ?? []).then(
+      () => true,
+      (err: Error) => {
+        console.error(`execution ${input.executionId} keeps the extended retention: tagging its objects failed: ${err.message}`);
+        return false;
+      },
+    );
+  }
   await deps.executions.update(input.executionId, {
     status: 'succeeded',
     stage: 'done',
@@ -267,7 +286,7 @@ export const record = bounded(async (
     metricSetPairListId: input.metricSetPairListId,
     score: input.score,
     classification: input.classification,
-  });
+  }, { standardRetention });
 });
 
 /** RecordFailure's input: the state where the failure was caught, and the execution's context. */

@@ -6,6 +6,11 @@ export interface ObjectStore {
   putJson(key: string, value: unknown): Promise<void>;
   getJson<T = unknown>(key: string): Promise<T | undefined>;
   delete(key: string): Promise<void>;
+  /**
+   * Sets an existing object's tags (S3 lifecycle rules match them: docs/deploy.md, Data and
+   * retention). An adapter where nothing expires keeps none.
+   */
+  tag(key: string, tags: Record<string, string>): Promise<void>;
 }
 
 export type RecordKey = { pk: string; sk: string };

@@ -123,6 +123,7 @@ export function openSqliteStorage(path: string): SqliteStorage {
         return row ? (JSON.parse(row.body) as T) : undefined;
       }),
     delete: (key) => exclusive(() => void sql.deleteObject.run(key)),
+    tag: async () => {}, // nothing expires here
   };
 
   const records: RecordStore = {

@@ -93,7 +93,8 @@ function expectedGrant(need: Need, env: Record<string, Json>): string {
   if (need.resource.startsWith('bucket/')) return `${need.action} ${arnOf(env, 'CANARIA_BUCKET')}/${need.resource.slice('bucket/'.length)}`;
   if (need.resource.startsWith('table:')) return `${need.action} ${arnOf(env, 'CANARIA_TABLE')} pk=${need.resource.slice('table:'.length)}`;
   if (need.resource.startsWith('ssmParameterOf:')) {
-    return `${need.action} arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${normalize(env[need.resource.slice('ssmParameterOf:'.length)])}`;
+    // Granted only when the parameter is named (an empty name would make a dangling ARN).
+    return `${need.action} arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${normalize(env[need.resource.slice('ssmParameterOf:'.length)])} if HasKayentaSecret`;
   }
   const resource = RESOURCES[need.resource];
   if (!resource) throw new Error(`no rule for a resource of kind ${need.resource}`);

@@ -1,0 +1,152 @@
+// Data shapes of the canaria-v1 judge (design brief canaria-v1-brief.md §2.3, §2.5).
+// The input and output shapes are Kayenta's (../types.ts); canaria-v1 adds the sibling map
+// `analysisConfigurations.canaria`, `judge.judgeConfigurations`, and `resultMetadata.canaria`.
+import type { CanaryAnalysisConfiguration, Direction, JudgeCanaryConfig, ResultMetadata } from '../types.ts';
+
+export const METRIC_KINDS = ['latency', 'errors', 'counter', 'latency-histogram', 'throughput', 'saturation'] as const;
+export type MetricKind = (typeof METRIC_KINDS)[number];
+export const SUB_TESTS = ['level', 'spread', 'trend'] as const;
+export type SubTestName = (typeof SUB_TESTS)[number];
+
+/** `analysisConfigurations.canaria` (brief §2.3, all optional). */
+export interface CanariaMetricConfiguration {
+  /** default "latency" (a metric named as another's denominator defaults to "throughput") */
+  kind?: MetricKind;
+  /** errors: the metric name of the exposure (request count) series; tags must match */
+  denominator?: string;
+  /** allowed relative degradation (0.2 = +20%); overrides the kind default */
+  margin?: number;
+  /** errors (and histogram exceedances): minimum absolute rate increase to fail; also lets pass be shown on the absolute scale */
+  absoluteFloor?: number;
+  /** latency-histogram: target quantiles, default [0.5, 0.9, 0.99] */
+  quantiles?: number[];
+  /** latency-histogram: fixed thresholds (bucket bounds, in the `le` unit) instead of baseline-derived ones */
+  thresholds?: number[];
+  /** throughput / counter: the canary's expected share of traffic (throughput default 0.5; counter: required) */
+  expectedShare?: number;
+  /** latency / saturation sub-tests that enter the multiple-testing correction */
+  tests?: SubTestName[];
+  /** the range window of the query in seconds, when the query string does not show it (else parsed from `[5m]`) */
+  rangeWindowSeconds?: number;
+  /** saturation: the horizon of the trend effect in minutes (default: the analysed duration) */
+  horizonMinutes?: number;
+}
+
+export type MultipleTesting = 'bh' | 'by' | 'none';
+export type InconclusivePolicy = 'marginal' | 'nodata' | 'pass';
+export type ScoringMode = 'canaria' | 'kayenta';
+export type NoTrafficPolicy = 'pass' | 'inconclusive' | 'fail';
+export type SequentialMode = 'always-valid' | 'gst' | 'off';
+
+/** `judge.judgeConfigurations` (brief §2.3; ignored by NetflixACAJudge-v1.0). */
+export interface CanariaJudgeConfigurations {
+  /** A/A probability of a false Fail verdict; default 0.05 */
+  alpha?: number;
+  /** power for the minimum detectable effect; default 0.8 */
+  power?: number;
+  multipleTesting?: MultipleTesting;
+  /** Not implemented yet (fixed-horizon tests are used); accepted and reported in dataQuality.warnings. */
+  sequential?: { mode?: SequentialMode; plannedEffectiveN?: number | null; burnInPoints?: number; minEffectiveN?: number };
+  warmupMinutes?: number;
+  /** MSER-5 persistence rule for fails of continuous kinds; default true */
+  persistence?: boolean;
+  onNoTraffic?: NoTrafficPolicy;
+  inconclusive?: InconclusivePolicy;
+  scoring?: ScoringMode;
+  /** Read by the caller (shadow runs), not by the judge. */
+  shadowJudges?: string[];
+}
+
+export interface CanariaMetricConfig {
+  name: string;
+  groups?: string[];
+  analysisConfigurations?: { canary?: CanaryAnalysisConfiguration; canaria?: CanariaMetricConfiguration };
+}
+
+/** A Kayenta canary config as canaria-v1 reads it. */
+export interface CanariaCanaryConfig extends JudgeCanaryConfig {
+  metrics: CanariaMetricConfig[];
+  judge?: { name?: string; judgeConfigurations?: CanariaJudgeConfigurations };
+}
+
+export type Decision = 'pass' | 'fail' | 'inconclusive' | 'nodata';
+
+export type EffectScale = 'ratio' | 'difference';
+
+/** One hypothesis of a metric (a metric has one, or several for level/spread/trend). */
+export interface CanariaSubTest {
+  test: string;
+  decision: Decision;
+  harm: Direction;
+  effect: { measure: string; estimate: number; lower: number; upper: number; scale: EffectScale };
+  pValue: number;
+  pValueAdjusted: number | null;
+}
+
+/** `resultMetadata.canaria` (brief §2.5). */
+export interface CanariaVerdict {
+  judge: 'canaria-v1';
+  kind: MetricKind;
+  decision: Decision;
+  /** the harm direction tested (Kayenta's `direction`, kind default) */
+  harm: Direction;
+  effect: {
+    measure: string;
+    estimate: number;
+    lower: number;
+    upper: number;
+    /** interval level: 1 − 2α (both one-sided α bounds) */
+    level: number;
+    scale: EffectScale;
+    absoluteDifference?: number;
+  };
+  margin: { relative: number; absoluteFloor?: number; onScale: { increase: number; decrease: number } };
+  test: {
+    name: string;
+    pValue: number | null;
+    pValueParts?: Record<string, number>;
+    pValueAdjusted: number | null;
+    adjustment: MultipleTesting;
+    alpha: number;
+    sequential: false;
+  };
+  sample: {
+    n: number;
+    nEffective: number | null;
+    lag1Autocorrelation?: number | null;
+    paired?: boolean;
+    blockSize?: number;
+    events?: { experiment: number; control: number };
+    exposure?: { experiment: number; control: number };
+    warmupPointsExcluded: number;
+    transientPointsTrimmed?: number;
+  };
+  power: {
+    mde: number | null;
+    mdeScale: EffectScale;
+    power: number;
+    minutesForMargin?: number | null;
+    minEventsIfZeroBaseline?: number | null;
+  };
+  dataQuality: {
+    gapsExperiment: number;
+    gapsControl: number;
+    overdispersion?: number | null;
+    trafficShare?: number | null;
+    expectedShare?: number | null;
+    srm?: boolean;
+    structuralZeros?: number;
+    warnings: string[];
+  };
+  subtests?: CanariaSubTest[];
+  reason: string;
+}
+
+export interface CanariaResultMetadata extends ResultMetadata {
+  canaria?: CanariaVerdict;
+}
+
+export interface ConfigProblem {
+  field: string;
+  message: string;
+}

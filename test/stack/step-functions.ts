@@ -1,0 +1,173 @@
+// The packaged template's state machine, run in the embedded runtime (aws-local-stepfunctions):
+// its Definition with the DefinitionSubstitutions made (each Lambda ARN as CloudFormation would
+// write it), each Task state's Resource ARN mapped to the function of the template it names, run
+// from its bundle (test/stack/lambdas.ts). A task's failure reaches the definition's Retry and
+// Catch as Step Functions reports a Lambda failure: Error is the errorType, Cause the JSON of
+// {errorMessage, errorType, trace}.
+//
+// stepFunctionsEndpoint() serves StartExecution (AWS JSON 1.0, as @aws-sdk/client-sfn speaks it)
+// on 127.0.0.1 for that machine: the canary function's SDK reaches it through the standard
+// AWS_ENDPOINT_URL_SFN, exactly as it reaches Step Functions on AWS.
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { LambdaFunctionError, type LambdaFunction } from './lambdas.ts';
+import type { Json } from './template.ts';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+
+/** The ARN of the template's state machine `resourceId` (what `{Ref: resourceId}` is here). */
+export const stateMachineArn = (resourceId: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${resourceId}`;
+
+export interface TemplateStateMachine {
+  arn: string;
+  /** The definition as deployed: substitutions made. */
+  definition: Json;
+  /** Task state name → the function its Resource ARN names. */
+  tasks: Map<string, LambdaFunction>;
+  /** Runs one execution to its end: its output, or its failure thrown. */
+  run(input: unknown, name: string): Promise<unknown>;
+}
+
+/** Every Task state of a definition, Map and Parallel branches included, by name. */
+function taskStates(states: Record<string, Json>, out = new Map<string, Json>()): Map<string, Json> {
+  for (const [name, s] of Object.entries(states)) {
+    if (out.has(name)) throw new Error(`state name ${name} is used twice`);
+    if (s.Type === 'Task') out.set(name, s);
+    if (s.Type === 'Map') taskStates((s.ItemProcessor ?? s.Iterator).States, out);
+    if (s.Type === 'Parallel') for (const b of s.Branches) taskStates(b.States, out);
+  }
+  return out;
+}
+
+/**
+ * The state machine `resourceId` of the template, its tasks run by `functions` (the running
+ * functions by logical id). `retryIntervalMs` shortens the definition's Retry intervals (seconds).
+ */
+export function templateStateMachine(template: Json, resourceId: string, functions: Map<string, LambdaFunction>, options: { retryIntervalMs?: number } = {}): TemplateStateMachine {
+  const resource = template.Resources[resourceId];
+  if (resource?.Type !== 'AWS::StepFunctions::StateMachine') throw new Error(`${resourceId} is not a state machine`);
+  const { Definition, DefinitionSubstitutions = {} } = resource.Properties;
+  // ${Name} → the ARN of the function the substitution's Fn::GetAtt names.
+  const functionOfArn = new Map<string, LambdaFunction>();
+  const arns: Record<string, string> = {};
+  for (const [name, value] of Object.entries<Json>(DefinitionSubstitutions)) {
+    const [id, attribute] = [value['Fn::GetAtt']].flat().join('.').split('.');
+    const fn = functions.get(id);
+    if (attribute !== 'Arn' || !fn) throw new Error(`substitution ${name}: ${JSON.stringify(value)} is not the Arn of a function started here`);
+    arns[name] = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn.fn.functionName}`;
+    functionOfArn.set(arns[name], fn);
+  }
+  const definition = JSON.parse(
+    JSON.stringify(Definition).replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+      if (!(name in arns)) throw new Error(`the definition uses \${${name}}, which has no substitution`);
+      return arns[name];
+    }),
+  );
+  const tasks = new Map<string, LambdaFunction>();
+  for (const [name, state] of taskStates(definition.States)) {
+    const fn = functionOfArn.get(state.Resource);
+    if (!fn) throw new Error(`task ${name}: ${state.Resource} is not a function of the template`);
+    tasks.set(name, fn);
+  }
+  const handlers = Object.fromEntries(
+    [...tasks].map(([name, fn]) => [
+      name,
+      (input: unknown) =>
+        fn.invoke(input).catch((err: unknown) => {
+          if (!(err instanceof LambdaFunctionError)) throw err;
+          const failed = new Error(JSON.stringify({ errorMessage: err.errorMessage, errorType: err.errorType, trace: err.trace }));
+          failed.name = err.errorType;
+          throw failed;
+        }),
+    ]),
+  );
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: true } });
+  const arn = stateMachineArn(resourceId);
+  return {
+    arn,
+    definition,
+    tasks,
+    run(input, name) {
+      const execution = machine.run(input as never, {
+        overrides: {
+          taskResourceLocalHandlers: handlers as never,
+          ...(options.retryIntervalMs !== undefined ? { retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((k) => [k, options.retryIntervalMs!])) } : {}),
+        },
+        context: { Execution: { Name: name, Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${resourceId}:${name}`, StartTime: new Date().toISOString() } } as never,
+      });
+      return execution.result;
+    },
+  };
+}
+
+export interface StepFunctionsEndpoint {
+  url: string;
+  /** The machine StartExecution starts (set once the functions it runs are known). */
+  serve(machine: TemplateStateMachine): void;
+  /** Executions started, by name: their end (output, or the failure). */
+  executions: Map<string, Promise<{ output?: unknown; error?: Error }>>;
+  /** Requests that were not a StartExecution of the machine. */
+  refused: string[];
+  stop(): Promise<void>;
+}
+
+/** StartExecution on 127.0.0.1 (AWS JSON 1.0) of the machine it serves: starts the execution in the background. */
+export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
+  let machine: TemplateStateMachine | undefined;
+  const executions = new Map<string, Promise<{ output?: unknown; error?: Error }>>();
+  const refused: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answer = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify(body));
+      };
+      const target = req.headers['x-amz-target'];
+      let body: { stateMachineArn?: string; name?: string; input?: string };
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        body = {};
+      }
+      if (target !== 'AWSStepFunctions.StartExecution') {
+        refused.push(String(target));
+        return answer(400, { __type: 'com.amazon.coral.service#UnknownOperationException', message: `${target} is not served here` });
+      }
+      if (!machine || body.stateMachineArn !== machine.arn) {
+        refused.push(`StartExecution of ${body.stateMachineArn}`);
+        return answer(400, { __type: 'com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${body.stateMachineArn}'` });
+      }
+      const name = body.name ?? crypto.randomUUID();
+      if (executions.has(name)) return answer(400, { __type: 'com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists', message: `Execution Already Exists: '${name}'` });
+      const input = body.input === undefined ? {} : JSON.parse(body.input);
+      const started = machine;
+      executions.set(
+        name,
+        started.run(input, name).then(
+          (output) => ({ output }),
+          (error: Error) => ({ error }),
+        ),
+      );
+      answer(200, { executionArn: `${started.arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: Date.now() / 1000 });
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    serve(m) {
+      machine = m;
+    },
+    executions,
+    refused,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

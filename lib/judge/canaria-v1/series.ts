@@ -44,7 +44,8 @@ export interface Timeline {
 /**
  * Aligns series on their timestamps (never by array index when timestamps are known): the union
  * grid from the earliest start to the latest end. Returns null when the series are not on one grid
- * (different steps, or starts not a whole number of steps apart).
+ * (different steps, or starts not a whole number of steps apart) or are so far apart that the grid
+ * would be mostly empty.
  */
 export function alignOnTimestamps(series: readonly TimedSeries[]): Timeline | null {
   const step = commonStep(series);
@@ -61,6 +62,9 @@ export function alignOnTimestamps(series: readonly TimedSeries[]): Timeline | nu
   }
   const end = Math.max(...series.map((s) => s.grid.start + s.values.length * step));
   const len = Math.max(0, Math.round((end - origin) / step));
+  // far-apart starts (a control offset of days at a fine step): no common grid worth building
+  const points = series.reduce((n, s) => n + s.values.length, 0);
+  if (len > 2 * points + 10_000) return null;
   const times = Array.from({ length: len }, (_, i) => origin + i * step);
   const rows = series.map((s) => {
     const row = new Array<number>(len).fill(NaN);

@@ -582,3 +582,25 @@ describe('checkConfig', () => {
     expect(r.classificationReason).toMatch(/metrics\[0\]\.analysisConfigurations\.canaria\.kind/);
   });
 });
+
+describe('alignment edge cases', () => {
+  it('sides a year apart at a one-minute step: unpaired, without building a year-long grid', () => {
+    const p = latencyPair(90);
+    p.scopes = scopes(START - 365 * 86_400_000, START);
+    const v = verdict(judge(config([{ name: 'latency' }]), [p], THRESHOLDS).results[0]);
+    expect(v.sample.paired).toBe(false);
+    expect(v.decision).not.toBe('fail');
+  });
+  it('sides on different steps: unpaired', () => {
+    const p = latencyPair(91);
+    p.scopes = { control: { startTimeMillis: START, stepMillis: 60_000 }, experiment: { startTimeMillis: START, stepMillis: 30_000 } };
+    expect(verdict(judge(config([{ name: 'latency' }]), [p], THRESHOLDS).results[0]).sample.paired).toBe(false);
+  });
+  it('null and string values are missing, like NaN', () => {
+    const p = latencyPair(92);
+    (p.values.experiment as unknown[])[3] = null;
+    (p.values.control as unknown[])[4] = 'NaN';
+    const v = verdict(judge(config([{ name: 'latency' }]), [p], THRESHOLDS).results[0]);
+    expect(v.sample.n).toBe(104);
+  });
+});

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { judge } from '../../../lib/judge/canaria-v1/index.ts';
 import type { MetricSetPair } from '../../../lib/judge/types.ts';
-import { ar1, config, errorPairs, normal, pair, rng, THRESHOLDS } from './support.ts';
+import { ar1, config, errorPairs, histogramPairs, normal, pair, rng, THRESHOLDS } from './support.ts';
 
 const ALPHA = 0.05;
 const bound = (runs: number) => ALPHA + 2.58 * Math.sqrt((ALPHA * (1 - ALPHA)) / runs);
@@ -96,5 +96,51 @@ describe('A/A false-Fail rate of the summary ≤ α (+ binomial tolerance)', () 
       return { pairs: [e, r], cfg: config([{ name: 'errors', canaria: { kind: 'errors', denominator: 'requests', margin: 0 } }, { name: 'requests', canary: { muted: true } }]) };
     });
     expect(rate).toBeLessThanOrEqual(bound(runs));
+  });
+
+  it('latency histogram A/A (3000 req/min, default quantiles), margin 0', () => {
+    const runs = 200;
+    const rate = failRate(runs, (seed) => ({ pairs: histogramPairs(40_000 + seed), cfg: config([{ name: 'latency_buckets', canaria: { kind: 'latency-histogram', margin: 0 } }]) }));
+    expect(rate).toBeLessThanOrEqual(bound(runs));
+  });
+
+  it('throughput A/A with diurnal traffic at the expected 10% share, margin 0', () => {
+    const runs = 300;
+    const rate = failRate(runs, (seed) => {
+      const u = rng(50_000 + seed);
+      const z = normal(u);
+      const c: number[] = [];
+      const e: number[] = [];
+      for (let t = 0; t < 106; t++) {
+        const total = 6000 * (1 + 0.5 * Math.sin((t + seed) / 15));
+        c.push(Math.max(0, Math.round(total * 0.9 + Math.sqrt(total * 0.9) * z())));
+        e.push(Math.max(0, Math.round(total * 0.1 + Math.sqrt(total * 0.1) * z())));
+      }
+      return { pairs: [pair('requests', c, e)], cfg: config([{ name: 'requests', canaria: { kind: 'throughput', expectedShare: 0.1, margin: 0 } }]) };
+    });
+    expect(rate).toBeLessThanOrEqual(bound(runs));
+  });
+});
+
+describe('power goals of the brief (§3.4)', () => {
+  it('errors ×1.2 at 1e-3, 50 req/s per side, 106 min: fails in ≥ 65% of 200 runs (Kayenta ≈ 5%)', () => {
+    // margin 0: the goal is about detection; with the default ×1.2 margin a true ×1.2 is material only half the time
+    let fails = 0;
+    for (let seed = 0; seed < 200; seed++) {
+      const res = judge(config([{ name: 'errors', canaria: { kind: 'errors', denominator: 'requests', margin: 0 } }, { name: 'requests', canary: { muted: true } }]), errorPairs(42_000 + seed, { pControl: 1e-3, pExperiment: 1.2e-3 }), THRESHOLDS);
+      if (res.score.classification === 'Fail') fails++;
+    }
+    expect(fails / 200).toBeGreaterThanOrEqual(0.65);
+  });
+
+  it('histogram tail-only (2% of requests 3× slower) and spread (σ 0.5 → 0.6) regressions at 300 req/min: ≥ 90% of 50 runs each', () => {
+    for (const regression of [{ slowShare: 0.02 }, { canarySigma: 0.6 }]) {
+      let fails = 0;
+      for (let seed = 0; seed < 50; seed++) {
+        const res = judge(config([{ name: 'latency_buckets', canaria: { kind: 'latency-histogram' } }]), histogramPairs(41_000 + seed, { perMinute: 300, ...regression }), THRESHOLDS);
+        if (res.score.classification === 'Fail') fails++;
+      }
+      expect(fails / 50).toBeGreaterThanOrEqual(0.9);
+    }
   });
 });

@@ -98,7 +98,7 @@ export function judge(canaryConfig: CanariaCanaryConfig, metricSetPairList: read
     if (problems.length > 0) return { ...base, analysis: errorAnalysis(problemText(problems), g.pairs, settings) };
     const ms = resolveMetricSettings(canaryConfig, metric);
     try {
-      const analysis = analyseMetric({ name, pairs: g.pairs, settings: ms, judge: settings, allPairs: metricSetPairList, tags: g.tags });
+      const analysis = analyseMetric({ name, pairs: g.pairs, settings: ms, judge: settings, allPairs: metricSetPairList, tags: g.tags, field: `metrics[${g.metricIndex}].analysisConfigurations.canaria` });
       return { ...base, analysis, settings: ms };
     } catch (e) {
       return { ...base, analysis: errorAnalysis(`Metric Classification Failed: ${(e as Error).message}`, g.pairs, settings), settings: ms };

@@ -78,6 +78,8 @@ export interface AnalysisInput {
   allPairs: readonly MetricSetPair[];
   /** tags of this result (without `le` for histograms) */
   tags: Record<string, string>;
+  /** `metrics[i].analysisConfigurations.canaria`, to name fields in judge-time problems */
+  field: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,7 +277,10 @@ function analyseContinuous(input: AnalysisInput): MetricAnalysis {
         numbers: `${fmtEffect(display(lvl.estimate), displayScale)} (${Math.round((1 - 2 * j.alpha) * 100)}% CI ${fmtEffect(display(lvl.lower), displayScale)} … ${fmtEffect(display(lvl.upper), displayScale)}) on n_eff ${fmtN(lvl.nEff)} of ${dPoints.length} points (lag-1 autocorrelation ${fmt(lvl.summary.lag1, 2)}${b > 1 ? `, blocks of ${b}` : ''})`,
       });
     }
-    if (s.tests.includes('spread')) {
+    if (!s.tests.includes('spread')) {
+      const sp = spreadTest(tl.rows[0].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), tl.rows[1].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), b, j.alpha);
+      a.dataQuality.spreadRatio = sp && sp.controlMad > 0 ? (sp.controlMad + sp.t.estimate) / sp.controlMad : null;
+    } else {
       const sp = spreadTest(tl.rows[0].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), tl.rows[1].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), b, j.alpha);
       if (sp) {
         const L = sp.controlMad;
@@ -611,7 +616,7 @@ function analyseErrors(input: AnalysisInput): MetricAnalysis {
   const a = baseAnalysis(input, 'errors');
   a.margin.absoluteFloor = s.absoluteFloor;
   const pair = input.pairs[0];
-  const denField = 'analysisConfigurations.canaria.denominator';
+  const denField = `${input.field}.denominator`;
   const denPairs = input.allPairs.filter((p) => p.name === s.denominator);
   if (denPairs.length === 0) {
     a.outcome = { type: 'error', message: `${denField}: no pair of metric ${JSON.stringify(s.denominator)} in the input` };
@@ -670,7 +675,7 @@ function analyseCounter(input: AnalysisInput): MetricAnalysis {
   a.controlStats = describe(pair.values.control);
   a.experimentStats = describe(pair.values.experiment);
   if (s.expectedShare === undefined) {
-    a.outcome = { type: 'error', message: 'analysisConfigurations.canaria.expectedShare: kind "counter" needs the canary\'s expected share of the exposure' };
+    a.outcome = { type: 'error', message: `${input.field}.expectedShare: kind "counter" needs the canary's expected share of the exposure` };
     return a;
   }
   if (a.controlStats.count === 0 && a.experimentStats.count === 0 && !s.nanReplace) {
@@ -777,19 +782,23 @@ function analyseHistogram(input: AnalysisInput): MetricAnalysis {
   const results: Array<{ le: number; r: CountTestResult; asm: CountAssembly }> = [];
   for (const le of thresholds) {
     const lp = byLe.get(le)!;
-    const exceed = (side: 'control' | 'experiment'): TimedSeries => {
+    // exceedances and their exposure (the +Inf count) on one timeline per side, defined where both are known
+    const sideSeries = (side: 'control' | 'experiment'): { ex: TimedSeries; expo: TimedSeries } => {
       const tot = series(inf, side);
       const below = series(lp, side);
       const tl = alignOnTimestamps([tot, below]);
-      if (!tl) return { grid: tot.grid, values: tot.values.map(() => NaN) };
-      const start = Math.min(tot.grid.start, below.grid.start);
-      return { grid: { start, step: tl.stepMillis }, values: tl.rows[0].map((t, i) => (Number.isFinite(t) && Number.isFinite(tl.rows[1][i]) ? Math.max(0, t - tl.rows[1][i]) : NaN)) };
+      if (!tl) return { ex: { grid: tot.grid, values: tot.values.map(() => NaN) }, expo: { grid: tot.grid, values: tot.values.map(() => NaN) } };
+      const grid = { start: Math.min(tot.grid.start, below.grid.start), step: tl.stepMillis };
+      const known = (i: number) => Number.isFinite(tl.rows[0][i]) && Number.isFinite(tl.rows[1][i]);
+      return {
+        ex: { grid, values: tl.rows[0].map((t, i) => (known(i) ? Math.max(0, t - tl.rows[1][i]) : NaN)) },
+        expo: { grid, values: tl.rows[0].map((t, i) => (known(i) ? t : NaN)) },
+      };
     };
-    const ex = { control: exceed('control'), experiment: exceed('experiment') };
-    const expo = { control: series(inf, 'control'), experiment: series(inf, 'experiment') };
-    // the exposure counts only where the exceedance is known
-    const mask = (x: TimedSeries, m: TimedSeries): TimedSeries => ({ grid: x.grid, values: x.values.map((v, i) => (Number.isFinite(m.values[i]) ? v : NaN)) });
-    const asm = assembleCounts(ex, { control: mask(expo.control, ex.control), experiment: mask(expo.experiment, ex.experiment) }, j.warmupMinutes, false);
+    const cs = sideSeries('control');
+    const es = sideSeries('experiment');
+    const ex = { control: cs.ex, experiment: es.ex };
+    const asm = assembleCounts(ex, { control: cs.expo, experiment: es.expo }, j.warmupMinutes, false);
     if (!asm) {
       a.outcome = { type: 'error', message: 'bucket series are not on one time grid' };
       return a;

@@ -136,6 +136,8 @@ export interface CanariaVerdict {
     expectedShare?: number | null;
     srm?: boolean;
     structuralZeros?: number;
+    /** latency/saturation: ratio of mean absolute deviations from an 11-point rolling median (canary/baseline), reported when the spread test is not enabled */
+    spreadRatio?: number | null;
     warnings: string[];
   };
   subtests?: CanariaSubTest[];

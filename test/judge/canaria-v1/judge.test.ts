@@ -183,7 +183,7 @@ describe('errors (exact conditional ∩ per-bucket ESS-t)', () => {
     for (const pairs of [[e], [e, rOther]]) {
       const r = byName(judge(errorsConfig(), pairs, THRESHOLDS), 'errors');
       expect(r.classification).toBe('Error');
-      expect(r.classificationReason).toMatch(/analysisConfigurations\.canaria\.denominator/);
+      expect(r.classificationReason).toMatch(/metrics\[0\]\.analysisConfigurations\.canaria\.denominator/);
     }
   });
 
@@ -602,5 +602,24 @@ describe('alignment edge cases', () => {
     (p.values.control as unknown[])[4] = 'NaN';
     const v = verdict(judge(config([{ name: 'latency' }]), [p], THRESHOLDS).results[0]);
     expect(v.sample.n).toBe(104);
+  });
+});
+
+describe('spread (Brown–Forsythe on rolling-median deviations)', () => {
+  const wider = (seed: number) => {
+    const z = normal(rng(seed));
+    const c = ar1(z, 106, 0.3, 0.05).map((x) => 100 * Math.exp(x));
+    const e = ar1(z, 106, 0.3, 0.15).map((x) => 100 * Math.exp(x)); // 3× the spread, same median
+    return pair('latency', c, e);
+  };
+  it('reported (not tested) by default: spreadRatio well above 1, the level test alone decides', () => {
+    const v = verdict(judge(config([{ name: 'latency' }]), [wider(95)], THRESHOLDS).results[0]);
+    expect(v.dataQuality.spreadRatio!).toBeGreaterThan(2);
+    expect(v.subtests).toBeUndefined();
+  });
+  it('with tests ["level", "spread"] a pure spread increase fails on the spread sub-test', () => {
+    const v = verdict(judge(config([{ name: 'latency', canaria: { tests: ['level', 'spread'] } }]), [wider(96)], THRESHOLDS).results[0]);
+    expect(v.decision).toBe('fail');
+    expect(v.subtests!.find((s) => s.test === 'spread')!.decision).toBe('fail');
   });
 });

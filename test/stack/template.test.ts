@@ -20,12 +20,12 @@ const HANDLERS: Record<string, string> = {
   metrics: 'functions/http/metrics',
   canary: 'functions/http/canary',
   judgements: 'functions/http/canary',
-  plan: 'functions/tasks/analysis',
-  fetch: 'functions/tasks/analysis',
-  mixMetrics: 'functions/tasks/analysis',
-  judge: 'functions/tasks/analysis',
-  record: 'functions/tasks/analysis',
-  recordFailure: 'functions/tasks/analysis',
+  plan: 'functions/tasks/plan',
+  fetch: 'functions/tasks/fetch',
+  mixMetrics: 'functions/tasks/mix',
+  judge: 'functions/tasks/judge',
+  record: 'functions/tasks/record',
+  recordFailure: 'functions/tasks/record-failure',
   meta: 'functions/http/meta',
 };
 const TASKS = ['Plan', 'Fetch', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'];

@@ -1,0 +1,16 @@
+// The Judge state (functions/canary.asl.yml): the pair list judged, the explained result stored
+// in S3. Only S3 (JudgeRole has no DynamoDB): no records, no metric accounts.
+import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { judgeRemoteBody, judgeTask, type TaskDeps } from '../../lib/analysis/tasks.ts';
+import { bucketStorage, unused } from './deps.ts';
+
+const deps: TaskDeps = {
+  executions: new ExecutionStore(bucketStorage('judge')),
+  configs: unused('judge', 'config store'),
+  accounts: unused('judge', 'metric accounts'),
+  now: Date.now,
+};
+
+/** The Judge state's input, or a Kayenta RemoteJudge body (aws lambda invoke). */
+export const handler = async (input: Parameters<typeof judgeTask>[0] | { metricSetPairList: unknown }) =>
+  'metricSetPairList' in input ? judgeRemoteBody(input) : judgeTask(input, deps);

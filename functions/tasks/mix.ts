@@ -1,0 +1,16 @@
+// The Mix state (functions/canary.asl.yml): the fetched sets paired per metric into the pair
+// list (S3), the record moved on; the accounts' limits cap the analysis's points.
+import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { mix, type TaskDeps } from '../../lib/analysis/tasks.ts';
+import { deployedAccounts } from '../../lib/metrics/sources.ts';
+import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
+import { unused } from './deps.ts';
+
+const deps: TaskDeps = {
+  executions: new ExecutionStore(storageFromEnvironment()),
+  configs: unused('mixMetrics', 'config store'),
+  accounts: deployedAccounts(),
+  now: Date.now,
+};
+
+export const handler = (input: Parameters<typeof mix>[0]) => mix(input, deps);

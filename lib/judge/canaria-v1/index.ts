@@ -150,6 +150,7 @@ function buildResult(u: Unit, d: UnitDecision, g: PairGroup, judge: JudgeSetting
       pValueAdjusted: sd.pAdjusted,
     }));
   }
+  if (a.quantiles) verdict.quantiles = a.quantiles;
   if (a.kind === 'throughput' && a.outcome.type === 'tested') verdict.dataQuality.srm = d.decision === 'fail';
   const resultMetadata: CanariaResultMetadata = { ratio: a.ratio, canaria: verdict };
   return {

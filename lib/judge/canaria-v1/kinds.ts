@@ -67,6 +67,8 @@ export interface MetricAnalysis {
   margin: CanariaVerdict['margin'];
   testName: string;
   absoluteDifference?: number;
+  /** latency-histogram: display quantiles per side */
+  quantiles?: CanariaVerdict['quantiles'];
 }
 
 export interface AnalysisInput {
@@ -189,7 +191,9 @@ function analyseContinuous(input: AnalysisInput): MetricAnalysis {
     return a;
   }
   if (a.experimentStats.count === 0 || a.controlStats.count === 0) {
-    a.outcome = { type: 'inconclusive', message: `no ${a.experimentStats.count === 0 ? 'canary' : 'baseline'} data (${a.experimentStats.count === 0 ? a.controlStats.count : a.experimentStats.count} points on the other side)` };
+    const message = `no ${a.experimentStats.count === 0 ? 'canary' : 'baseline'} data (${a.experimentStats.count === 0 ? a.controlStats.count : a.experimentStats.count} points on the other side)`;
+    // mustHaveData: a side without data is a missing metric (Kayenta: NodataFailMetric); otherwise no verdict
+    a.outcome = s.mustHaveData ? { type: 'nodata', message } : { type: 'inconclusive', message };
     return a;
   }
   const positive = [...c.values, ...e.values].every((v) => !Number.isFinite(v) || v > 0);
@@ -828,9 +832,36 @@ function analyseHistogram(input: AnalysisInput): MetricAnalysis {
   h.enough = results.every((x) => x.r.nEff !== null && x.r.nEff >= j.minEffectiveN);
   h.testName = `exceedances at le ∈ {${thresholds.map((x) => fmt(x)).join(', ')}}: ${h.testName}, Bonferroni ×${Q}`;
   h.numbers = `exceedance of le=${fmt(primary.le)} (${Q > 1 ? `smallest p of ${Q} thresholds` : 'one threshold'}): ${h.numbers}`;
+  // display only: quantiles per side by linear interpolation inside the bucket (histogram_quantile's rule)
+  if (!s.thresholds) {
+    a.quantiles = s.quantiles.map((q, i) => ({
+      q,
+      threshold: chosen[i],
+      control: histogramQuantile(q, bounds, byLe, 'control'),
+      experiment: histogramQuantile(q, bounds, byLe, 'experiment'),
+    }));
+    h.numbers += `; quantiles canary vs baseline: ${a.quantiles.map((x) => `p${fmt(x.q * 100, 4)} ${fmt(x.experiment)} vs ${fmt(x.control)}`).join(', ')}`;
+  }
   a.testName = h.testName;
   a.outcome = { type: 'tested', hypotheses: [h] };
   return a;
+}
+
+/** Prometheus histogram_quantile on pooled cumulative counts: linear inside the bucket, lower bound 0. */
+function histogramQuantile(q: number, bounds: number[], byLe: Map<number, MetricSetPair>, side: 'control' | 'experiment'): number {
+  const total = (le: number) => (byLe.get(le)!.values[side] ?? []).reduce((t: number, x) => t + (Number.isFinite(x) ? x : 0), 0);
+  const n = total(Infinity);
+  if (!(n > 0)) return NaN;
+  const rank = q * n;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const le of bounds) {
+    const c = total(le);
+    if (c >= rank) return c === prevCount ? le : prevLe + ((le - prevLe) * (rank - prevCount)) / (c - prevCount);
+    prevLe = le;
+    prevCount = c;
+  }
+  return bounds[bounds.length - 1]; // in the +Inf bucket: the largest finite bound, as Prometheus
 }
 
 // throughput ----------------------------------------------------------------------------------

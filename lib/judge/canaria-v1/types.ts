@@ -141,6 +141,8 @@ export interface CanariaVerdict {
     warnings: string[];
   };
   subtests?: CanariaSubTest[];
+  /** latency-histogram: per target quantile, the baseline-chosen threshold and each side's interpolated quantile (display only) */
+  quantiles?: Array<{ q: number; threshold: number; control: number; experiment: number }>;
   reason: string;
 }
 

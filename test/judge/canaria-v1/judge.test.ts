@@ -623,3 +623,26 @@ describe('spread (Brown–Forsythe on rolling-median deviations)', () => {
     expect(v.subtests!.find((s) => s.test === 'spread')!.decision).toBe('fail');
   });
 });
+
+describe('display quantiles and one-sided data', () => {
+  it('histogram quantiles per side: lognormal median 0.1 s, a 1.5× slower canary shows a higher p50 on the canary side', () => {
+    const pairs = histogramPairs(97, { perMinute: 3000 });
+    const slower = histogramPairs(97, { perMinute: 3000, slowShare: 1, slowFactor: 1.5 });
+    const merged = pairs.map((p, i) => ({ ...p, values: { control: p.values.control, experiment: slower[i].values.experiment } }));
+    const v = verdict(judge(config([{ name: 'latency_buckets', canaria: { kind: 'latency-histogram' } }]), merged, THRESHOLDS).results[0]);
+    const p50 = v.quantiles!.find((x) => x.q === 0.5)!;
+    // baseline p50 ≈ 0.1 s (interpolated inside the 0.05–0.1 or 0.1–0.25 bucket)
+    expect(p50.control).toBeGreaterThan(0.05);
+    expect(p50.control).toBeLessThan(0.25);
+    expect(p50.experiment).toBeGreaterThan(p50.control);
+    expect(v.reason).toMatch(/quantiles canary vs baseline: p50/);
+  });
+  it('a metric with data on one side only: inconclusive, or NodataFailMetric with mustHaveData', () => {
+    const p = latencyPair(98);
+    p.values.experiment = p.values.experiment.map(() => NaN);
+    expect(verdict(judge(config([{ name: 'latency' }]), [p], THRESHOLDS).results[0]).decision).toBe('inconclusive');
+    const must = judge(config([{ name: 'latency', canary: { mustHaveData: true } }]), [p], THRESHOLDS);
+    expect(must.results[0].classification).toBe('NodataFailMetric');
+    expect(must.score.classification).toBe('Fail');
+  });
+});

@@ -5,7 +5,7 @@
 import type { CanaryConfig } from '../config/canary-config.ts';
 import { resolveWindows, type ExecutionRequest, type ScopePairs } from '../config/execution-request.ts';
 import { BadRequestError } from '../errors.ts';
-import { JUDGE_NAME } from '../judge/judge.ts';
+import { chooseJudges } from '../judge/judges.ts';
 import { ScopeInjectionError } from '../metrics/prometheus-query.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import { templateVariables } from '../metrics/template.ts';
@@ -114,9 +114,8 @@ export function prepareExecution(
   now: number,
 ): ExecutionRequest {
   if (config.metrics.length === 0) throw new BadRequestError('The canary config must specify at least one metric.');
-  if (config.judge?.name && config.judge.name !== JUDGE_NAME) {
-    throw new BadRequestError(`canaryConfig.judge.name: canaria runs ${JUDGE_NAME} only, not "${config.judge.name}".`);
-  }
+  // The judge (request's override, else the config's) and any shadow judges, the config checked for each.
+  const { primary } = chooseJudges(config, request.judge);
   const scopes = resolveWindows(request.scopes, now);
   // Own keys only: a scope named "toString" is not Object.prototype's.
   const missing = [...new Set(config.metrics.map((m) => m.scopeName ?? 'default'))].filter((s) => !Object.hasOwn(scopes, s));
@@ -149,7 +148,7 @@ export function prepareExecution(
     if (problem) same.push(`metric '${metric.name}': ${problem}`);
   });
   if (same.length > 0) throw new BadRequestError(same[0], same);
-  return { ...request, scopes };
+  return { ...request, scopes, judge: primary };
 }
 
 /** Every string inside a JSON value. */

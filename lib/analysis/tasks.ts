@@ -8,7 +8,7 @@ import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.t
 import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request.ts';
 import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
-import { judge } from '../judge/judge.ts';
+import { chooseJudges, runJudge } from '../judge/judges.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
 import { ValidationError } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
@@ -19,7 +19,7 @@ import type { ConfigStore } from '../store/config-store.ts';
 import { failure, setsName, type ExecutionException, type Stage } from './executions.ts';
 import { ERROR_MESSAGE_CHARS, FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
 import { createExecution, directExecutionId, type AnalysisDeps } from './start.ts';
-import { explainResult } from './verdict.ts';
+import { judgeExecution } from './judging.ts';
 
 export interface TaskDeps extends AnalysisDeps {
   configs: ConfigStore;
@@ -169,7 +169,9 @@ export const fetchOne = bounded(async (item: FetchItem, deps: TaskDeps): Promise
     let sets: MetricSet[];
     try {
       const { source } = deps.accounts.resolve(item.metricsAccountName ?? undefined, metric.query!.type);
-      sets = await source.fetch({ metric, templates: config.templates, scope }, controller.signal);
+      // canaria-v1 pairs points by timestamp: gaps stay NaN (prepare settles `judge`).
+      const fillGaps = executionRequest.judge === 'canaria-v1';
+      sets = await source.fetch({ metric, templates: config.templates, scope, fillGaps }, controller.signal);
     } catch (err) {
       if (controller.signal.aborted) throw err; // the budget's error, below
       const message = `fetching ${item.side} data of metric '${metric.name}': ${(err as Error).message}`;
@@ -257,8 +259,7 @@ export const judgeTask = bounded(async (
     pairs.push(parseWith(metricSetPairSchema, stored[i], ['metricSetPairList', i]));
     if (slice.due()) await slice.pause();
   }
-  const judged = judge(config as CanaryConfig, pairs, executionRequest.thresholds);
-  const result = explainResult(judged, pairs, executionRequest.thresholds, executionRequest.strict);
+  const result = judgeExecution(config as CanaryConfig, pairs, executionRequest);
   await deps.executions.putResult(executionId, result);
   return { score: result.score.score, classification: result.score.classification };
 });
@@ -367,5 +368,6 @@ export function taskHandlers(deps: TaskDeps) {
  */
 export function judgeRemoteBody(body: unknown): unknown {
   const request = parseWith(judgeRequestSchema, body);
-  return JSON.parse(kayentaJson(judge(request.canaryConfig, request.metricSetPairList, request.scoreThresholds)));
+  const { primary } = chooseJudges(request.canaryConfig);
+  return JSON.parse(kayentaJson(runJudge(primary, request.canaryConfig, request.metricSetPairList, request.scoreThresholds)));
 }

@@ -9,7 +9,7 @@ import { resolveWindows } from '../config/execution-request.ts';
 import { judgeRequestSchema } from '../config/judge-request.ts';
 import { parseWith } from '../config/validation.ts';
 import { BadRequestError } from '../errors.ts';
-import { judge, JUDGE_NAME } from '../judge/judge.ts';
+import { chooseJudges, JUDGE_NAMES, runJudge } from '../judge/judges.ts';
 import { sleep } from '../metrics/retry.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { ConfigStore } from '../store/config-store.ts';
@@ -57,6 +57,12 @@ const EXECUTION_STATUSES = ['not_started', 'running', 'paused', 'suspended', 'su
 
 const first = (req: ApiRequest, name: string) => req.query[name]?.[0] || undefined;
 
+/** The request's judge: the judge= parameter, else the body's `judge` (either overrides canaryConfig.judge.name). */
+const withJudge = <T extends { judge?: string }>(req: ApiRequest, request: T): T => {
+  const judge = first(req, 'judge') ?? request.judge;
+  return judge === undefined ? request : { ...request, judge };
+};
+
 /** An idempotency key: it keys a record together with the application, so short and plain. */
 const idempotencyKeySchema = z.string().regex(/^[\x20-\x7e]{1,255}$/, { error: 'must be 1 to 255 printable ASCII characters' });
 
@@ -103,7 +109,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
 
   return {
     startCanary: async (req, { canaryConfigId }) => {
-      const executionRequest = readJsonBody(req, startCanaryBodySchema);
+      const executionRequest = withJudge(req, readJsonBody(req, startCanaryBodySchema));
       const params = { application: applicationParam(req), ...accountParams(req) };
       const config = await deps.configs.get(canaryConfigId);
       const application = params.application ?? config.applications?.[0] ?? 'ad-hoc';
@@ -115,7 +121,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       const body = readJsonBody(req, adhocCanaryBodySchema);
       const params = { application: applicationParam(req), ...accountParams(req) };
       const application = params.application ?? 'ad-hoc';
-      const id = await start({ config: body.canaryConfig, canaryConfigId: 'ad-hoc', executionRequest: body.executionRequest, ...params, application });
+      const id = await start({ config: body.canaryConfig, canaryConfigId: 'ad-hoc', executionRequest: withJudge(req, body.executionRequest), ...params, application });
       return json(200, { canaryExecutionId: id });
     },
 
@@ -141,11 +147,12 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
 
     getMetricSetPairList: async (_req, { metricSetPairListId }) => json(200, await deps.executions.pairList(metricSetPairListId)),
 
-    listJudges: async () => json(200, [{ name: JUDGE_NAME, visible: true }]),
+    listJudges: async () => json(200, JUDGE_NAMES.map((name) => ({ name, visible: true }))),
 
     remoteJudge: async (req) => {
       const body = readJsonBody(req, judgeRequestSchema);
-      return json(200, judge(body.canaryConfig, body.metricSetPairList, body.scoreThresholds));
+      const { primary } = chooseJudges(body.canaryConfig, first(req, 'judge'));
+      return json(200, runJudge(primary, body.canaryConfig, body.metricSetPairList, body.scoreThresholds));
     },
 
     listCredentials: async () =>
@@ -183,7 +190,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       config,
       canaryConfigId,
       application: body.application,
-      executionRequest: { scopes, thresholds: body.thresholds, strict: body.strict },
+      executionRequest: withJudge(req, { scopes, thresholds: body.thresholds, strict: body.strict, judge: body.judge }),
       metricsAccountName: accountNamesParam(req, body.metricsAccountName),
       idempotencyKey: key,
     });

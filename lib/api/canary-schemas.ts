@@ -36,6 +36,8 @@ export const judgementBodySchema = z
     metricsAccountName: accountNamesSchema.optional(),
     /** Metrics without data (or with fewer than 50 points on a side) make the verdict Inconclusive. */
     strict: z.boolean().optional(),
+    /** The judge, instead of canaryConfig.judge.name (GET /judges lists them); also the judge= parameter. */
+    judge: z.string().max(64).optional(),
     /** Window of scopes without start/end: the last lookbackSeconds. */
     lookbackSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
     /** Answer by then, with phase Running if the analysis is not done (default 8, under the web provider's own default of 10; at most 28). */

@@ -61,6 +61,7 @@ const accountsParam =
   'The metrics accounts: one name, or one per query type (repeat the parameter or separate names with commas); a query type without a named account uses the first configured account of that type.';
 
 const ignoredAccount = 'Accepted for Kayenta compatibility and ignored: canaria has one configuration store.';
+const judgeParam = 'canaria: the judge (GET /judges), instead of the config\'s judge.name; overrides a `judge` in the body.';
 
 /** An id in a path, with the status an invalid one gets. */
 const idParam = (what: string, invalid: 400 | 404): PathParam => ({ description: `The id of the ${what}.`, schema: idSchema, invalid });
@@ -197,6 +198,7 @@ export const ROUTES = {
       storageAccountName: ignoredAccount,
       parentPipelineExecutionId: 'Echoed in the status.',
       idempotencyKey: 'A retried start with the same key (per application) returns the same execution; also the Idempotency-Key header.',
+      judge: judgeParam,
     },
     body: startCanaryBodySchema,
     response: { status: 200, description: '{"canaryExecutionId"}; poll GET /canary/{id}', schema: z.object({ canaryExecutionId: z.string() }) },
@@ -214,6 +216,7 @@ export const ROUTES = {
       storageAccountName: ignoredAccount,
       parentPipelineExecutionId: 'Echoed in the status.',
       idempotencyKey: 'As for POST /canary/{canaryConfigId}.',
+      judge: judgeParam,
     },
     body: adhocCanaryBodySchema,
     response: { status: 200, description: '{"canaryExecutionId"}', schema: z.object({ canaryExecutionId: z.string() }) },
@@ -260,7 +263,7 @@ export const ROUTES = {
     method: 'GET',
     path: '/judges',
     summary: 'The judges canaria runs',
-    response: { status: 200, description: '[{"name": "NetflixACAJudge-v1.0", "visible": true}]' },
+    response: { status: 200, description: '[{"name": "NetflixACAJudge-v1.0", "visible": true}, {"name": "canaria-v1", "visible": true}]' },
     errors: [],
     access: 'read',
   },
@@ -268,6 +271,7 @@ export const ROUTES = {
     method: 'POST',
     path: '/judge',
     summary: "Kayenta's RemoteJudge: judge a metric set pair list (lets a Kayenta use canaria as its judge)",
+    query: { judge: "canaria: the judge (GET /judges), instead of the config's judge.name." },
     body: judgeRequestSchema,
     response: { status: 200, description: 'CanaryJudgeResult' },
     errors: [400, 413, 415],
@@ -293,6 +297,7 @@ export const ROUTES = {
     method: 'POST',
     path: '/v1/judgements',
     summary: "Judge now, synchronously (Argo's web provider): always a JSON {judgement} within timeoutSeconds",
+    query: { judge: judgeParam },
     body: judgementBodySchema,
     response: { status: 200, description: '{"judgement": {phase, complete, score, classification, pass, marginal, executionId, reason}}' },
     errors: [400, 404, 413, 415, 502, 504],

@@ -45,7 +45,7 @@ export function exitCodeOf(classification: string): number {
 const X = ANALYZE_EXIT_CODES;
 
 export const ANALYZE_HELP = `Usage: canaria analyze --config FILE --accounts FILE (--request FILE | scope options)
-                       [--strict] [--output json|text] [--status]
+                       [--judge NAME] [--strict] [--output json|text] [--status]
 
 Runs one canary analysis without a server and prints the verdict on stdout: Kayenta's
 CanaryJudgeResult (--output json, the default), a summary for people (--output text), or
@@ -68,6 +68,8 @@ And:
                              the account to use (default: the first of each query type); repeat
                              it or separate names with commas for one account per query type,
                              e.g. --account prom,cw
+      --judge NAME           the judge: NetflixACAJudge-v1.0 or canaria-v1 (default: the
+                             config's judge.name, else NetflixACAJudge-v1.0)
       --strict               a metric with no data or under 50 points on a side makes
                              a Pass or Marginal Inconclusive ("strict": true in the request)
   -o, --output json|text     json (default): the CanaryJudgeResult; text: the verdict, the score
@@ -100,6 +102,7 @@ const OPTIONS = {
   'metrics-account': { type: 'string', short: 'm', multiple: true },
   account: { type: 'string', multiple: true },
   strict: { type: 'boolean' },
+  judge: { type: 'string' },
   output: { type: 'string', short: 'o' },
   status: { type: 'boolean' },
 } as const;
@@ -229,7 +232,9 @@ export async function analyzeCommand(args: string[]): Promise<number> {
     } else {
       rawRequest = await readJsonInput(o.request!);
     }
-    if (o.strict && rawRequest !== null && typeof rawRequest === 'object' && !Array.isArray(rawRequest)) rawRequest = { ...rawRequest, strict: true };
+    if (rawRequest !== null && typeof rawRequest === 'object' && !Array.isArray(rawRequest)) {
+      rawRequest = { ...rawRequest, ...(o.strict ? { strict: true } : {}), ...(o.judge !== undefined ? { judge: o.judge } : {}) };
+    }
     executionRequest = parseWith(executionRequestSchema, rawRequest, ['executionRequest']);
     const file = await loadAccountsFile(o.accounts);
     accounts = new ReportingAccounts(file.accounts, { retry: { ...DEFAULT_RETRY, onRetry }, limits: file.limits });

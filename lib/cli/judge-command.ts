@@ -1,13 +1,14 @@
 // `canaria judge --input FILE|-`: Kayenta's RemoteJudge body in, CanaryJudgeResult out.
 import { judgeRequestSchema } from '../config/judge-request.ts';
 import { parseWith, ValidationError } from '../config/validation.ts';
-import { judge, serializeJudgeResult } from '../judge/judge.ts';
+import { serializeJudgeResult } from '../judge/judge.ts';
+import { chooseJudges, JudgeChoiceError, runJudge, type JudgeName } from '../judge/judges.ts';
 import { MAX_LISTED_PROBLEMS, parseOptions, readJsonInput, UsageError, usageErrorOf } from './io.ts';
 
-export const JUDGE_HELP = `Usage: canaria judge --input FILE|- [--pretty]
+export const JUDGE_HELP = `Usage: canaria judge --input FILE|- [--judge NAME] [--pretty]
 
-Runs the NetflixACAJudge-v1.0 judge on a Kayenta RemoteJudge body and prints the
-CanaryJudgeResult JSON on stdout.
+Runs a judge on a Kayenta RemoteJudge body and prints the CanaryJudgeResult JSON on stdout:
+--judge, else the config's judge.name, else NetflixACAJudge-v1.0.
 
 Input (JSON):
   {
@@ -19,6 +20,7 @@ Input (JSON):
 
 Options:
   -i, --input FILE   read the body from FILE, or from standard input with "-"
+      --judge NAME   NetflixACAJudge-v1.0 or canaria-v1 (docs/judge.md)
       --pretty       indent the output
   -h, --help         show this help
 
@@ -32,6 +34,7 @@ export async function judgeCommand(args: string[]): Promise<void> {
   const opts = parseOptions(args, {
     input: { type: 'string', short: 'i' },
     pretty: { type: 'boolean' },
+    judge: { type: 'string' },
   });
   if (opts.input === undefined) throw new UsageError('--input FILE (or - for stdin) is required');
   const body = await readJsonInput(opts.input);
@@ -42,6 +45,13 @@ export async function judgeCommand(args: string[]): Promise<void> {
     if (err instanceof ValidationError) throw usageErrorOf(err);
     throw err;
   }
-  const result = judge(request.canaryConfig, request.metricSetPairList, request.scoreThresholds);
+  let primary: JudgeName;
+  try {
+    primary = chooseJudges(request.canaryConfig, opts.judge, '--judge').primary;
+  } catch (err) {
+    if (err instanceof JudgeChoiceError) throw new UsageError(err.message, err.issues);
+    throw err;
+  }
+  const result = runJudge(primary, request.canaryConfig, request.metricSetPairList, request.scoreThresholds);
   process.stdout.write(`${serializeJudgeResult(result, opts.pretty ? 2 : undefined)}\n`);
 }

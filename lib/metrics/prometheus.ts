@@ -51,8 +51,22 @@ export interface PrometheusSeries {
   stepSecs: number;
   endTimeMillis: number;
   values: number[];
+  /** Each value's timestamp (ms). */
+  times: number[];
   /** ±Inf samples, turned into NaN (canaria: the judge needs finite numbers). */
   nonFinite: number;
+}
+
+/** `series` on the grid start, start + step, … ≤ end (as Prometheus evaluates query_range), NaN where it has no sample. */
+export function onStepGrid(series: PrometheusSeries, startMillis: number, endMillis: number, stepMillis: number): PrometheusSeries {
+  const length = stepMillis > 0 ? Math.floor((endMillis - startMillis) / stepMillis) + 1 : 0;
+  const values = new Array<number>(length).fill(NaN);
+  const times = Array.from({ length }, (_, k) => startMillis + k * stepMillis);
+  series.times.forEach((t, i) => {
+    const k = Math.round((t - startMillis) / stepMillis);
+    if (k >= 0 && k < length) values[k] = series.values[i];
+  });
+  return { ...series, startTimeMillis: startMillis, stepSecs: stepMillis / 1000, endTimeMillis: startMillis + length * stepMillis, values, times };
 }
 
 type Json = Record<string, unknown>;
@@ -128,7 +142,7 @@ export function convertSeries(series: unknown, index: number): PrometheusSeries 
   }
   const startTimeMillis = times.length > 0 ? times[0] : 0;
   const stepSecs = times.length >= 2 ? Math.floor((times[1] - startTimeMillis) / 1000) : 0;
-  return { tags, startTimeMillis, stepSecs, endTimeMillis: startTimeMillis + values.length * stepSecs * 1000, values, nonFinite };
+  return { tags, startTimeMillis, stepSecs, endTimeMillis: startTimeMillis + values.length * stepSecs * 1000, values, times, nonFinite };
 }
 
 /** Series of a query_range reply; null for an empty result, as Kayenta's converter. Throws WrongShapeError. */
@@ -298,7 +312,7 @@ export class PrometheusSource implements MetricSource {
         throw wrongShape(err);
       }
     }
-    const set = (s: Omit<PrometheusSeries, 'stepSecs'> & { stepMillis: number }): MetricSet => ({
+    const set = (s: Omit<PrometheusSeries, 'stepSecs' | 'times'> & { stepMillis: number }): MetricSet => ({
       name: req.metric.name,
       tags: s.tags,
       startTimeMillis: s.startTimeMillis,
@@ -312,7 +326,8 @@ export class PrometheusSource implements MetricSource {
     if (!series) {
       return [set({ tags: {}, startTimeMillis: startMillis, endTimeMillis: endMillis, stepMillis: req.scope.step * 1000, values: [], nonFinite: 0 })];
     }
-    return series.map((s) => set({ ...s, stepMillis: s.stepSecs * 1000 }));
+    const stepMillis = req.scope.step * 1000;
+    return series.map((s) => (req.fillGaps ? onStepGrid(s, startMillis, endMillis, stepMillis) : s)).map((s) => set({ ...s, stepMillis: s.stepSecs * 1000 }));
   }
 
   /** One attempt: the parsed body of a 2xx answer, read within the timeout and the byte cap. */

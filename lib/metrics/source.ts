@@ -9,6 +9,12 @@ export interface FetchRequest {
   /** The canary config's named templates (customFilterTemplate). */
   templates?: Record<string, string>;
   scope: CanaryScope;
+  /**
+   * Missing steps as NaN on the query's step grid, every series starting at the window's start
+   * (canaria-v1 pairs points by timestamp). Without it, Kayenta's way: missing steps dropped and
+   * the rest shifted up (NetflixACAJudge-v1.0 parity). Sources whose answers have no gaps ignore it.
+   */
+  fillGaps?: boolean;
 }
 
 export interface MetricSource {

@@ -155,8 +155,8 @@ describeWithPrometheus('canary executions end to end', () => {
   });
 
   describe('Kayenta surface around executions', () => {
-    it('lists its judge, accounts and metrics services without secrets', async () => {
-      expect((await svc.call('GET', '/judges')).json).toEqual([{ name: 'NetflixACAJudge-v1.0', visible: true }]);
+    it('lists its judges, accounts and metrics services without secrets', async () => {
+      expect((await svc.call('GET', '/judges')).json).toEqual([{ name: 'NetflixACAJudge-v1.0', visible: true }, { name: 'canaria-v1', visible: true }]);
       const credentials = (await svc.call('GET', '/credentials')).json;
       expect(credentials.map((c: any) => c.name)).toEqual(['prom', 'prom-down']);
       expect(JSON.stringify(credentials)).not.toContain('endpoint');

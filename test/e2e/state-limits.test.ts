@@ -173,7 +173,7 @@ describeWithPrometheus('the state stays under the payload limit', () => {
     const big = configOfBytes(200 * 1024);
     const m = await run({ canaryConfig: { ...big, judge: { name: 'dredd' } }, executionRequest, application: 'shop' }, 'inline-200k-invalid');
     expect(m.outcome).toBe('failed');
-    expect(String((m.error as Error).message)).toContain('canaria runs NetflixACAJudge-v1.0 only');
+    expect(String((m.error as Error).message)).toContain("Unable to resolve canary judge 'dredd'");
     expect(await deps.executions.find('inline-200k-invalid')).toBeUndefined();
     expectWithinBudget('invalid inline config of 200 KB', m);
   }, 60_000);

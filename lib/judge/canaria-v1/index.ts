@@ -1,5 +1,5 @@
 // canaria-v1: a canary judge for autocorrelated time series and counts (design brief
-// canaria-v1-brief.md; user documentation docs/judge-canaria-v1.md). Pure: no I/O, no randomness.
+// canaria-v1-brief.md; user documentation docs/judge.md, canaria-v1). Pure: no I/O, no randomness.
 // Same call shape as NetflixACAJudge-v1.0 (../judge.ts); the result is a Kayenta CanaryJudgeResult
 // with the full decision in each metric's resultMetadata.canaria.
 //

@@ -1,5 +1,5 @@
 // Decisions after the multiple-testing step (brief §1.6, §1.7, §2.2 steps 8–10), per-metric labels
-// within Kayenta's set, reason strings (§2.5), and the summary score (docs/judge-canaria-v1.md).
+// within Kayenta's set, reason strings (§2.5), and the summary score (docs/judge.md, canaria-v1).
 import { classifyScore, roundHalfUp, weightedSumScore } from '../scorer.ts';
 import type { CanaryAnalysisResult, CanaryJudgeGroupScore, CanaryJudgeScore, Direction, MetricClassification, ScoreThresholds } from '../types.ts';
 import type { JudgeSettings, MetricSettings } from './config.ts';
@@ -239,7 +239,7 @@ export interface ScoredSummary {
 }
 
 /**
- * The canaria scoring (docs/judge-canaria-v1.md): any critical fail → 0; all non-muted metrics
+ * The canaria scoring (docs/judge.md, canaria-v1): any critical fail → 0; all non-muted metrics
  * without data → 0; any fail → below marginal: marginal·f (capped at marginal − 0.01); else any
  * inconclusive → marginal + (pass − marginal)·f (capped at pass − 0.01, floored at marginal);
  * else 100. f = the group-weighted fraction of metrics proven to pass.

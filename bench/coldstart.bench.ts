@@ -8,20 +8,21 @@
 // import's own time (measured inside the process, median) and the process's wall time less the
 // bare node's (median), against the goal (150 ms for judge and configs, 300 ms for the others).
 //
-// Two more references, bundled here with serverless.yml's esbuild settings: the AWS SDK's S3
-// client alone, and its DynamoDB document client alone (each constructed, as the stores do): the
-// floor of any function that uses one.
+// More references, bundled here with serverless.yml's esbuild settings: the AWS SDK's S3 client
+// alone, its DynamoDB document client alone, and both (each constructed, as the stores do): the
+// floor of any function that uses them.
 //
 // Run with `npm run bench:coldstart`. BENCH_COLDSTART_RUNS sets the rounds (default 9).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { parseDocument } from 'yaml';
-import { packagedStack, repoRoot, TEST_ACCOUNTS } from '../test/stack/package.ts';
+import { resolveEnvironment, unpackFunctions } from '../test/stack/lambdas.ts';
+import { packagedStack, repoRoot, TEST_ACCOUNTS, type PackagedStack } from '../test/stack/package.ts';
 import { readZip } from '../test/stack/zip.ts';
 
 const RUNS = Number(process.env.BENCH_COLDSTART_RUNS ?? 9);
@@ -29,7 +30,7 @@ const RUNS = Number(process.env.BENCH_COLDSTART_RUNS ?? 9);
 const GOALS: Record<string, number> = { judge: 150, configs: 150 };
 const DEFAULT_GOAL = 300;
 
-/** Values CloudFormation fills in at deploy time, for the functions' environment here. */
+/** Values CloudFormation fills in at deploy time, for the functions' environment here (parameters take their Default). */
 const DEPLOY_TIME: Record<string, string> = {
   CanariaBucket: 'canaria-bench-bucket',
   CanariaTable: 'canaria-bench-table',
@@ -54,46 +55,23 @@ const median = (xs: number[]) => {
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-function unpack(stackDir: string, template: any, work: string): Bundle[] {
-  const bundles: Bundle[] = [];
-  for (const [id, r] of Object.entries<any>(template.Resources)) {
-    if (r.Type !== 'AWS::Lambda::Function') continue;
-    const fn = r.Properties.Code.S3Key.split('/').pop().replace(/\.zip$/, '');
-    const zipPath = join(stackDir, `${fn}.zip`);
-    const dir = join(work, fn);
+/** Each function's zip unzipped on its own (test/stack/lambdas.ts), with its sizes and the SDK packages its source map names. */
+function unpack(stack: PackagedStack, work: string): Bundle[] {
+  return unpackFunctions(stack, work).map((f) => {
+    const zipPath = join(stack.dir, `${f.name}.zip`);
     let codeBytes = 0;
     let mapBytes = 0;
     let sdk: string[] = [];
     for (const e of readZip(zipPath)) {
-      const out = join(dir, e.name);
-      mkdirSync(dirname(out), { recursive: true });
-      const data = e.read();
-      writeFileSync(out, data);
-      if (/\.[cm]?js$/.test(e.name)) codeBytes += data.length;
+      if (/\.[cm]?js$/.test(e.name)) codeBytes += e.size;
       if (e.name.endsWith('.map')) {
-        mapBytes += data.length;
-        const sources: string[] = JSON.parse(data.toString('utf8')).sources;
-        sdk = [...new Set(sources.map((s) => /node_modules\/(@aws-sdk\/[^/]+)\//.exec(s)?.[1]).filter((x): x is string => !!x))].sort();
+        mapBytes += e.size;
+        const sources: string[] = JSON.parse(e.read().toString('utf8')).sources;
+        sdk = [...new Set(sources.map((x) => /node_modules\/(@aws-sdk\/[^/]+)\//.exec(x)?.[1]).filter((x): x is string => !!x))].sort();
       }
     }
-    const handler: string = r.Properties.Handler;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries<any>(r.Properties.Environment?.Variables ?? {})) {
-      env[k] = typeof v === 'string' ? v : DEPLOY_TIME[v?.Ref] ?? `bench-${k.toLowerCase()}`;
-    }
-    bundles.push({
-      fn,
-      zipBytes: statSync(zipPath).size,
-      codeBytes,
-      mapBytes,
-      sdk,
-      dir,
-      entry: ['.cjs', '.mjs', '.js'].map((ext) => join(dir, handler.slice(0, handler.lastIndexOf('.')) + ext)).find((f) => existsSync(f))!,
-      env,
-    });
-    void id;
-  }
-  return bundles;
+    return { fn: f.name, zipBytes: statSync(zipPath).size, codeBytes, mapBytes, sdk, dir: dirname(f.file), entry: f.file, env: resolveEnvironment(f, stack.template, DEPLOY_TIME) };
+  });
 }
 
 /** Floors: an SDK client alone, bundled with the stack's esbuild settings (serverless.yml custom.esbuild). */
@@ -101,6 +79,9 @@ const FLOORS: Record<string, string> = {
   '(S3 client alone)': "import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3'; export const client = new S3Client({}); export const command = GetObjectCommand;",
   '(DynamoDB alone)':
     "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'; export const client = DynamoDBDocumentClient.from(new DynamoDBClient({})); export const command = GetCommand;",
+  // What a function with both stores (configs, the record tasks) starts from.
+  '(S3 + DynamoDB)':
+    "import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3'; import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'; export const s3 = new S3Client({}); export const client = DynamoDBDocumentClient.from(new DynamoDBClient({})); export const commands = [GetObjectCommand, GetCommand];",
 };
 
 async function floors(work: string): Promise<Bundle[]> {
@@ -143,7 +124,7 @@ function run(bundle: Bundle | undefined): { wall: number; importMs: number } {
   const t = performance.now();
   const res = spawnSync(process.execPath, args, { env, encoding: 'utf8', cwd: bundle?.dir ?? tmpdir() });
   const wall = performance.now() - t;
-  if (res.status !== 0) throw new Error(`${bundle?.fn ?? 'node -e 0'} failed (exit ${res.status}):\n${res.stderr}`);
+  if (res.status !== 0) throw new Error(`${bundle?.fn ?? 'node -e 0'} failed (exit ${res.status}):\n${res.stderr.slice(-3000)}`);
   return { wall, importMs: bundle ? Number(res.stdout) : 0 };
 }
 
@@ -153,7 +134,7 @@ async function main(): Promise<void> {
   const packaged = performance.now() - started;
   const work = mkdtempSync(join(tmpdir(), 'canaria-coldstart-'));
   try {
-    const bundles = [...unpack(stack.dir, stack.template, work), ...(await floors(work))];
+    const bundles = [...unpack(stack, work), ...(await floors(work))];
     const wall = new Map<string, number[]>();
     const imports = new Map<string, number[]>();
     const reference: number[] = [];

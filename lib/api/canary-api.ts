@@ -1,15 +1,18 @@
-// Canary executions as Kayenta serves them (api-spec.md §1.4–1.9), Kayenta's RemoteJudge, and the
-// synchronous verdict for Argo's web provider (§3.5 pattern A).
+// Canary executions as Kayenta serves them (api-spec.md §1.4–1.9), Kayenta's RemoteJudge and
+// POST /judges/judge (with canaria's replay of a past execution), and the synchronous verdict for
+// Argo's web provider (§3.5 pattern A).
 import * as z from 'zod';
 import type { ExecutionStore } from '../analysis/executions.ts';
+import { judgeExecution } from '../analysis/judging.ts';
 import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';
-import { applicationSchema } from '../config/canary-config.ts';
+import { applicationSchema, idSchema, type CanaryConfig } from '../config/canary-config.ts';
 import { resolveWindows } from '../config/execution-request.ts';
-import { judgeRequestSchema } from '../config/judge-request.ts';
+import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request.ts';
 import { parseWith } from '../config/validation.ts';
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError, NotFoundError } from '../errors.ts';
 import { chooseJudges, JUDGE_NAMES, runJudge } from '../judge/judges.ts';
+import type { MetricSetPair } from '../judge/types.ts';
 import { sleep } from '../metrics/retry.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { ConfigStore } from '../store/config-store.ts';
@@ -96,12 +99,50 @@ const pageParams = z.object({
   page: decimalSchema(1, 1_000_000).optional(),
 });
 
+/** A score threshold in a query string: a decimal number (as Spring binds a Double), finite. */
+const thresholdParam = z
+  .string()
+  .regex(/^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/, { error: 'must be a number, e.g. 95' })
+  .transform(Number)
+  .refine(Number.isFinite, { error: 'must be a finite number' });
+
+/** POST /judges/judge's query parameters (the account names are accepted and ignored). */
+const rejudgeParams = z.object({
+  canaryExecutionId: idSchema.optional(),
+  canaryConfigId: idSchema.optional(),
+  metricSetPairListId: idSchema.optional(),
+  passThreshold: thresholdParam.optional(),
+  marginalThreshold: thresholdParam.optional(),
+  judge: z.string().max(64).optional(),
+});
+
+/** A stored metric set pair list read back as the judge reads it (NaN stored as "NaN"). */
+function storedPairs(stored: readonly unknown[]): MetricSetPair[] {
+  return stored.map((pair, i) => parseWith(metricSetPairSchema, pair, ['metricSetPairList', i]));
+}
+
+/** A 400 naming metricSetPairListId when a pair names a metric the config does not have (the judges would throw). */
+function checkPairNames(pairs: readonly MetricSetPair[], config: CanaryConfig, pairListId: string, configWhat: string): void {
+  const names = new Set(config.metrics.map((m) => m.name));
+  const unknown = [...new Set(pairs.filter((p) => !names.has(p.name)).map((p) => p.name))];
+  if (unknown.length === 0) return;
+  throw new BadRequestError(
+    `metricSetPairListId: metric set pair list '${pairListId}' has pairs of ${unknown.map((n) => JSON.stringify(n)).join(', ')}, which ${configWhat} has no metric of`,
+  );
+}
+
 /** Argo's kayenta provider decides from the score truncated to an integer (api-spec.md §2.3). */
 export function argoPhase(score: number, thresholds: { pass: number; marginal: number }): 'Successful' | 'Inconclusive' | 'Failed' {
   const s = Math.trunc(score);
   if (s >= thresholds.pass) return 'Successful';
   if (s >= thresholds.marginal) return 'Inconclusive';
   return 'Failed';
+}
+
+/** Thresholds from the query (or an execution): pass must not be below marginal. */
+function checkedThresholds(pass: number, marginal: number) {
+  if (pass < marginal) throw new BadRequestError(`passThreshold: must be greater than or equal to marginalThreshold (${pass} < ${marginal})`);
+  return { pass, marginal };
 }
 
 export function canaryHandlers(deps: CanaryApiDeps): Handlers {
@@ -155,6 +196,27 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       return json(200, runJudge(primary, body.canaryConfig, body.metricSetPairList, body.scoreThresholds));
     },
 
+    rejudge: async (req) => {
+      const q = parseWith(rejudgeParams, Object.fromEntries(Object.keys(rejudgeParams.shape).map((name) => [name, first(req, name)])));
+      if (q.canaryExecutionId !== undefined) {
+        const extra = (['canaryConfigId', 'metricSetPairListId'] as const).find((name) => q[name] !== undefined);
+        if (extra) throw new BadRequestError(`${extra}: give either canaryExecutionId, or canaryConfigId and metricSetPairListId, not both`);
+        return json(200, await rejudgeExecution(q.canaryExecutionId, q));
+      }
+      // Kayenta's form: every parameter is required (as Spring's @RequestParam).
+      const missing = (['canaryConfigId', 'metricSetPairListId', 'passThreshold', 'marginalThreshold'] as const).filter((name) => q[name] === undefined);
+      if (missing.length > 0) {
+        const messages = missing.map((name) => `${name}: is required${name.endsWith('Id') ? ' (or give canaryExecutionId to judge a past execution again)' : ''}`);
+        throw new BadRequestError(messages[0], messages);
+      }
+      const thresholds = checkedThresholds(q.passThreshold!, q.marginalThreshold!);
+      const config = await deps.configs.get(q.canaryConfigId!);
+      const pairs = storedPairs(await deps.executions.pairList(q.metricSetPairListId!));
+      checkPairNames(pairs, config, q.metricSetPairListId!, `canary config '${q.canaryConfigId}'`);
+      const { primary } = chooseJudges(config, q.judge);
+      return json(200, runJudge(primary, config, pairs, thresholds));
+    },
+
     listCredentials: async () =>
       json(200, deps.accounts.accounts.map((a) => ({ name: a.name, type: a.type, supportedTypes: ['METRICS_STORE'], locations: a.locations ?? [], recommendedLocations: a.recommendedLocations ?? [] }))),
 
@@ -176,6 +238,23 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       return answer;
     },
   };
+
+  /**
+   * An execution judged again from what it stored, as its judge stage judged it (judgeExecution:
+   * the explanation, strict, shadow judges), with the query's judge and thresholds instead of its own.
+   */
+  async function rejudgeExecution(id: string, q: { judge?: string; passThreshold?: number; marginalThreshold?: number }) {
+    const record = await deps.executions.get(id);
+    if (!record.metricSetPairListId) {
+      const why = record.status === 'running' ? `it is still in stage ${record.stage}` : `it ended ${record.status} in stage ${record.stage} before its metrics were paired`;
+      throw new NotFoundError(`Canary execution '${id}' has no metric set pair list to judge: ${why}.`);
+    }
+    const { config, executionRequest } = await deps.executions.document(id);
+    const thresholds = checkedThresholds(q.passThreshold ?? executionRequest.thresholds.pass, q.marginalThreshold ?? executionRequest.thresholds.marginal);
+    const pairs = storedPairs(await deps.executions.pairList(record.metricSetPairListId));
+    checkPairNames(pairs, config, record.metricSetPairListId, `the config of execution '${id}'`);
+    return judgeExecution(config, pairs, { thresholds, strict: executionRequest.strict, judge: q.judge ?? executionRequest.judge });
+  }
 
   /** /v1/judgements: starts the analysis (telling `started` its id) and waits for its end within timeoutSeconds and the deadline. */
   async function judgeNow(req: ApiRequest, started: (id: string) => void, abandoned: () => boolean) {

@@ -277,6 +277,25 @@ export const ROUTES = {
     errors: [400, 413, 415],
     access: 'analyze',
   },
+  rejudge: {
+    method: 'POST',
+    path: '/judges/judge',
+    summary: "Judge stored metric set pairs again, synchronously, without fetching anything: Kayenta's CanaryJudgesController (a stored config and pair list), or canaria's replay of a past execution (canaryExecutionId)",
+    query: {
+      canaryConfigId: 'The stored canary config (GET /canaryConfig); required unless canaryExecutionId is given.',
+      metricSetPairListId: 'The stored metric set pair list (an execution\'s metricSetPairListId); required unless canaryExecutionId is given.',
+      passThreshold: 'The score at or above which the canary passes, e.g. 95; required unless canaryExecutionId is given (then: the execution\'s).',
+      marginalThreshold: 'The score at or above which it is marginal, e.g. 75; required unless canaryExecutionId is given (then: the execution\'s).',
+      canaryExecutionId:
+        "canaria: judge this execution again, from what it stored: its config snapshot, its metric set pair list, its thresholds (unless passThreshold or marginalThreshold are given), its strict and judge settings; the answer is what its judge stage would store (with shadowJudgeResults). Instead of canaryConfigId and metricSetPairListId.",
+      judge: "canaria: the judge (GET /judges), instead of the config's judge.name (and of the execution's judge).",
+      configurationAccountName: ignoredAccount,
+      storageAccountName: ignoredAccount,
+    },
+    response: { status: 200, description: 'CanaryJudgeResult' },
+    errors: [400, 404],
+    access: 'analyze',
+  },
   listCredentials: {
     method: 'GET',
     path: '/credentials',

@@ -52,6 +52,9 @@ async function load(): Promise<Handler> {
   return handler as Handler;
 }
 
+// The sandbox ends with its parent (a test that stops or dies).
+process.on('disconnect', () => process.exit());
+
 const started = performance.now();
 load().then(
   (handler) => {

@@ -9,6 +9,7 @@ import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request
 import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { chooseJudges, runJudge } from '../judge/judges.ts';
+import { CANARIA_V1_JUDGE } from '../judge/names.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
 import { ValidationError } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
@@ -170,7 +171,7 @@ export const fetchOne = bounded(async (item: FetchItem, deps: TaskDeps): Promise
     try {
       const { source } = deps.accounts.resolve(item.metricsAccountName ?? undefined, metric.query!.type);
       // canaria-v1 pairs points by timestamp: gaps stay NaN (prepare settles `judge`).
-      const fillGaps = executionRequest.judge === 'canaria-v1';
+      const fillGaps = executionRequest.judge === CANARIA_V1_JUDGE;
       sets = await source.fetch({ metric, templates: config.templates, scope, fillGaps }, controller.signal);
     } catch (err) {
       if (controller.signal.aborted) throw err; // the budget's error, below

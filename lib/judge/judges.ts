@@ -5,17 +5,16 @@
 // judges run beside it on the same pairs. Pure.
 import { BadRequestError } from '../errors.ts';
 import * as canariaV1 from './canaria-v1/index.ts';
-import { judge as kayentaJudge, JUDGE_NAME as KAYENTA_JUDGE } from './judge.ts';
+import { judge as kayentaJudge } from './judge.ts';
+import { CANARIA_V1_JUDGE, DEFAULT_JUDGE, isJudgeName, JUDGE_NAMES, KAYENTA_JUDGE, type JudgeName } from './names.ts';
 import type { CanaryJudgeResult, JudgeCanaryConfig, MetricSetPair, ScoreThresholds } from './types.ts';
 
-export const JUDGES = {
+export const JUDGES: Record<JudgeName, (c: JudgeCanaryConfig, p: readonly MetricSetPair[], t: ScoreThresholds) => CanaryJudgeResult> = {
   [KAYENTA_JUDGE]: kayentaJudge,
-  [canariaV1.JUDGE_NAME]: canariaV1.judge,
-} as const satisfies Record<string, (c: JudgeCanaryConfig, p: readonly MetricSetPair[], t: ScoreThresholds) => CanaryJudgeResult>;
+  [CANARIA_V1_JUDGE]: canariaV1.judge,
+};
 
-export type JudgeName = keyof typeof JUDGES;
-export const JUDGE_NAMES = Object.keys(JUDGES) as JudgeName[];
-export const DEFAULT_JUDGE: JudgeName = KAYENTA_JUDGE;
+export { DEFAULT_JUDGE, isJudgeName, JUDGE_NAMES, type JudgeName };
 
 /** The judge-related part of a canary config. */
 export interface JudgedConfig extends JudgeCanaryConfig {
@@ -33,8 +32,6 @@ export class JudgeChoiceError extends BadRequestError {
     this.field = field;
   }
 }
-
-export const isJudgeName = (name: string): name is JudgeName => Object.hasOwn(JUDGES, name);
 
 const unknownJudge = (field: string, name: string) =>
   new JudgeChoiceError(field, `${field}: Unable to resolve canary judge '${name}'. canaria runs: ${JUDGE_NAMES.join(', ')}.`);
@@ -73,7 +70,7 @@ export function shadowJudges(config: JudgedConfig, primary: JudgeName): JudgeNam
  * the request (`canaryConfig.metrics[2]...`): canaria-v1's own checks when it is one of them.
  */
 export function configProblems(config: JudgedConfig, judges: readonly JudgeName[]): Array<{ field: string; message: string }> {
-  if (!judges.includes(canariaV1.JUDGE_NAME)) return [];
+  if (!judges.includes(CANARIA_V1_JUDGE)) return [];
   return canariaV1.checkConfig(config).map((p) => ({ field: `canaryConfig.${p.field}`, message: p.message }));
 }
 

@@ -117,3 +117,31 @@ describe('/canaryConfig', () => {
     expect(r.json).toEqual({ status: 'UP' });
   });
 });
+
+describe('/canaryConfig and the judges', () => {
+  const named = (name: string, judge: Record<string, unknown>) => ({ ...seed(), name, judge });
+
+  it('refuses a config for canaria-v1 that canaria-v1 cannot judge, naming the field, and stores nothing', async () => {
+    const config = named('v1-bad', { name: 'canaria-v1' });
+    config.metrics[0].analysisConfigurations.canaria = { kind: 'errors' };
+    const r = await svc.call('POST', '/canaryConfig', { body: config });
+    expect(r.status).toBe(400);
+    expect(r.json.message).toMatch(/^metrics\[0\]\.analysisConfigurations\.canaria\.denominator: /);
+    const list = (await svc.call('GET', '/canaryConfig')).json;
+    expect(list.map((c: { name: string }) => c.name)).not.toContain('v1-bad');
+    // As a shadow judge too.
+    const shadowed = named('v1-bad-shadow', { name: 'NetflixACAJudge-v1.0', judgeConfigurations: { shadowJudges: ['canaria-v1'] } });
+    shadowed.metrics[0].analysisConfigurations.canaria = { kind: 'nope' };
+    const s = await svc.call('POST', '/canaryConfig', { body: shadowed });
+    expect(s.status).toBe(400);
+    expect(s.json.message).toMatch(/^metrics\[0\]\.analysisConfigurations\.canaria\.kind: /);
+  });
+
+  it('stores a judge name canaria does not run, with a warning (Kayenta may run it)', async () => {
+    const r = await svc.call('POST', '/canaryConfig', { body: named('dredd-config', { name: 'dredd-v1.0' }) });
+    expect(r.status).toBe(200);
+    expect(r.json.warnings).toEqual([
+      'judge.name: canaria runs NetflixACAJudge-v1.0 and canaria-v1, not "dredd-v1.0"; an analysis of this config must choose one with judge=',
+    ]);
+  });
+});

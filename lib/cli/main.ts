@@ -8,6 +8,8 @@ const HELP = `Usage: canaria <command> [options]
 
 Commands:
   judge     Judge a Kayenta RemoteJudge body and print the CanaryJudgeResult
+  rejudge   Judge a past execution again (another judge, other thresholds) through a
+            running canaria, without fetching metrics, and print the CanaryJudgeResult
   serve     Run the HTTP API locally on embedded storage (npm start)
   analyze   Run one canary analysis without a server and print the verdict
             (exit status by verdict: see "canaria analyze --help")
@@ -34,6 +36,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   judge: async () => {
     const m = await import('./judge-command.ts');
     return { run: m.judgeCommand, help: m.JUDGE_HELP };
+  },
+  rejudge: async () => {
+    const m = await import('./rejudge-command.ts');
+    return { run: m.rejudgeCommand, help: m.REJUDGE_HELP };
   },
   serve: async () => {
     const m = await import('./serve-command.ts');

@@ -65,15 +65,21 @@ export function stratifiedScore(b: CountBuckets): { z: number; pIncrease: number
   return { z, pIncrease: pnorm(z, false), pDecrease: pnorm(z, true) };
 }
 
-/** Pearson dispersion φ̂ over buckets with events (report only, brief §1.2); null below 2 such buckets. */
-export function overdispersion(b: CountBuckets): number | null {
+/**
+ * Pearson dispersion φ̂ over buckets with events (brief §1.2), around the fitted rate ratio
+ * `ratio` (the canary's rate over the baseline's): around 1, a steady real difference would read
+ * as burstiness. Null below 2 such buckets, or without a finite positive ratio.
+ */
+export function overdispersion(b: CountBuckets, ratio = 1): number | null {
+  if (!(ratio > 0 && Number.isFinite(ratio))) return null;
   let ss = 0;
   let count = 0;
   for (let t = 0; t < b.eventsExperiment.length; t++) {
-    const tot = b.exposureExperiment[t] + b.exposureControl[t];
+    const weighted = ratio * b.exposureExperiment[t];
+    const tot = weighted + b.exposureControl[t];
     const k = b.eventsExperiment[t] + b.eventsControl[t];
     if (!(tot > 0) || !(k > 0)) continue;
-    const pi = b.exposureExperiment[t] / tot;
+    const pi = weighted / tot;
     if (pi <= 0 || pi >= 1) continue;
     const eps = (b.eventsExperiment[t] - k * pi) / Math.sqrt(k * pi * (1 - pi));
     ss += eps * eps;
@@ -157,7 +163,7 @@ export function countTest(b: CountBuckets, alpha: number): CountTestResult {
     absoluteDifference: rateExperiment - rateControl,
     absoluteLower: robust ? robust.lower : -Infinity,
     absoluteUpper: robust ? robust.upper : Infinity,
-    overdispersion: overdispersion(b),
+    overdispersion: overdispersion(b, Math.exp(logEstimate)),
     trafficShare: nE / (nE + nC),
     shareVaries,
     robustBuckets: d.length,

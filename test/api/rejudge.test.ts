@@ -115,6 +115,12 @@ describeWithPrometheus('POST /judges/judge: judging stored metric set pairs agai
     expect(byConfig.json.judgeName).toBe('canaria-v1');
     const overridden = await judge(`canaryConfigId=${v1.json.canaryConfigId}&metricSetPairListId=${pairListId}&passThreshold=75&marginalThreshold=50&judge=NetflixACAJudge-v1.0`);
     expect(overridden.json.judgeName).toBe('NetflixACAJudge-v1.0');
+    // A stored config naming a judge canaria does not run (stored with a warning): Kayenta's message, a 400.
+    const dredd = await svc.call('POST', '/canaryConfig', { body: config('rejudge-kayenta-dredd', 'dredd-v1.0') });
+    expect(dredd.status, dredd.text).toBe(200);
+    const unresolved = await judge(`canaryConfigId=${dredd.json.canaryConfigId}&metricSetPairListId=${pairListId}&passThreshold=75&marginalThreshold=50`);
+    expect(unresolved.status).toBe(400);
+    expect(unresolved.json.message).toBe("canaryConfig.judge.name: Unable to resolve canary judge 'dredd-v1.0'. canaria runs: NetflixACAJudge-v1.0, canaria-v1.");
   });
 
   it('refuses bad or missing parameters with a 400 naming the parameter', async () => {

@@ -145,7 +145,7 @@ describeWithPrometheus('canaria-v1 end to end against a real Prometheus', () => 
       expect(v.dataQuality).toMatchObject({ gapsControl: 0, gapsExperiment: 0 });
       // "+30% (90% CI +28% … +31%) on n_eff 32 of 121 points (lag-1 autocorrelation 0.48), p < 1e-6. Fails: …"
       expect(v.reason).toMatch(/^latency: \+\d+(\.\d+)?% \(90% CI \+\d+(\.\d+)?% … \+\d+(\.\d+)?%\) on n_eff \d+ of 121 points/);
-      expect(v.reason).toMatch(/p < 1e-6\. Fails: the increase exceeds the allowed \+5%\.$/);
+      expect(v.reason).toMatch(/p < 1e-6\. Fails: the increase exceeds the allowed \+5% \(smallest detectable change [^)]+\)\.$/);
       expect(latency.classificationReason).toBe(v.reason);
     });
 
@@ -169,7 +169,7 @@ describeWithPrometheus('canaria-v1 end to end against a real Prometheus', () => 
       expect(v.reason).toContain(`errors: canary ${count(events.experiment)} errors / ${count(exposure.experiment)} requests (`);
       expect(v.reason).toContain(`vs baseline ${count(events.control)} / ${count(exposure.control)} (`);
       expect(v.reason).toMatch(/: ×\d\.\d+ \(90% CI ×\d\.\d+–×\d\.\d+\); exact test p < 1e-6, per-bucket check p < 1e-6 \(n_eff \d+ of 121\)/);
-      expect(v.reason).toMatch(/Fails: the increase exceeds the allowed ×1\.2\.$/);
+      expect(v.reason).toMatch(/Fails: the increase exceeds the allowed ×1\.2 \(smallest detectable change [^)]+\)\.$/);
       const requests = byName(judge, 'errors_requests');
       expect(requests).toMatchObject({ muted: true, classification: 'Pass' });
       expect(canaria(requests)).toMatchObject({ kind: 'throughput', decision: 'pass' });
@@ -217,7 +217,7 @@ describeWithPrometheus('canaria-v1 end to end against a real Prometheus', () => 
         expect(v.reason, name).toContain(`${name}: canary ${count(canaryErrors)} errors / `);
         expect(v.reason, name).toContain(`vs baseline 0 / ${count(total(REQUESTS.name, { job, version: 'baseline' }))} (0): ${canaryErrors} vs 0 errors`);
         expect(v.reason, name).toMatch(/at least ×\d+(\.\d+)? \(one-sided 95%, exact\), no baseline errors so no upper bound/);
-        expect(v.reason, name).toMatch(/Fails: any increase from zero is a regression\.$/);
+        expect(v.reason, name).toMatch(/Fails: any increase from zero is a regression \(smallest detectable change [^)]+\)\.$/);
       }
       // the baseline without a 5xx series: its missing error counts are zeros where requests were counted
       expect(canaria(byName(judge, 'errors_absent')).dataQuality.structuralZeros).toBe(WINDOW_POINTS);
@@ -238,7 +238,7 @@ describeWithPrometheus('canaria-v1 end to end against a real Prometheus', () => 
       expect(v.effect.lower).toBeGreaterThan(1.5);
       expect(v.reason).toContain(`restarts: canary ${events.experiment} events / 60.5 exposure units (`);
       expect(v.reason).toContain(`vs baseline ${events.control} / 60.5 (`);
-      expect(v.reason).toMatch(/Fails: the increase exceeds the allowed ×1\.5\.$/);
+      expect(v.reason).toMatch(/Fails: the increase exceeds the allowed ×1\.5 \(smallest detectable change [^)]+\)\.$/);
     });
 
     it('latency-histogram (one pair per le): a canary with a slower tail fails, one result for the metric', async () => {
@@ -273,7 +273,7 @@ describeWithPrometheus('canaria-v1 end to end against a real Prometheus', () => 
       expect(v.reason).toContain(`canary ${count(exceed.canary)} requests > ${le} / ${count(requests)} requests (`);
       expect(v.reason).toContain(`vs baseline ${count(exceed.baseline)} / `);
       expect(v.reason).toMatch(/quantiles canary vs baseline: p50 [\d.]+ vs [\d.]+, p90 [\d.]+ vs [\d.]+, p99 [\d.]+ vs [\d.]+/);
-      expect(v.reason).toMatch(/Fails: the increase exceeds the allowed ×1\.2\.$/);
+      expect(v.reason).toMatch(/Fails: the increase exceeds the allowed ×1\.2 \(smallest detectable change [^)]+\)\.$/);
     });
 
     it('throughput: a canary receiving its expected 25% of the traffic passes', async () => {
@@ -304,7 +304,7 @@ describeWithPrometheus('canaria-v1 end to end against a real Prometheus', () => 
       expect(v.effect.upper).toBeLessThan(0.95);
       expect(v.reason).toContain(`(${count(canaryRequests)} of ${count(all)} requests;`);
       expect(v.reason).toMatch(/^traffic: canary share 1\d(\.\d)?% vs expected 25%/);
-      expect(v.reason).toMatch(/Fails: the decrease exceeds the allowed ×0\.952\.$/);
+      expect(v.reason).toMatch(/Fails: the decrease exceeds the allowed ×0\.952 \(smallest detectable change [^)]+\)\.$/);
     });
 
     it('saturation: a leaking canary (memory rising 0.12%/min) fails on its trend', async () => {
@@ -326,7 +326,7 @@ describeWithPrometheus('canaria-v1 end to end against a real Prometheus', () => 
       // the average level (+7%) is inside the 10% margin: not what fails it
       expect(level.decision).not.toBe('fail');
       expect(v.reason).toMatch(/trend: trend \+1\d(\.\d+)?% over 121 min \(CI \+\d+(\.\d+)?% … \+\d+(\.\d+)?%\), p < 1e-6/);
-      expect(v.reason).toMatch(/Fails: the increase exceeds the allowed \+10%\.$/);
+      expect(v.reason).toMatch(/Fails: the increase exceeds the allowed \+10% \(smallest detectable change [^)]+\)\.$/);
     });
   });
 

@@ -540,9 +540,15 @@ function rateHypothesis(
   const ev = r.exact.events;
   const ex = r.exact.exposure;
   const zeroBase = ev.control === 0 && ev.experiment > 0;
+  // No events on either side, with traffic on both: nothing to compare, and no sign of harm. It
+  // passes, saying how low the canary's rate must be (exact one-sided bound 1 − α^(1/N)); an
+  // absoluteFloor, or a longer canary, is how to demand more.
+  const noEvents = ev.control === 0 && ev.experiment === 0 && ex.control > 0 && ex.experiment > 0;
   const level = Math.round((1 - 2 * j.alpha) * 100);
   let effectText: string;
-  if (zeroBase) {
+  if (noEvents) {
+    effectText = `no ${opts.eventWord} on either side: the canary's rate is below ${fmt(-Math.expm1(Math.log(j.alpha) / ex.experiment))} (one-sided ${Math.round((1 - j.alpha) * 100)}%, exact)`;
+  } else if (zeroBase) {
     const rrL = Math.exp(r.exact.logLower);
     effectText = `${ev.experiment} vs 0 ${opts.eventWord}${Math.abs(r.trafficShare - 0.5) < 0.01 ? ' in equal traffic' : ` (canary traffic share ${fmt(r.trafficShare * 100, 3)}%)`}: at least ${fmtRatio(rrL)} (one-sided ${Math.round((1 - j.alpha) * 100)}%, exact), no baseline ${opts.eventWord} so no upper bound`;
   } else {
@@ -571,8 +577,9 @@ function rateHypothesis(
     pDecrease: r.pDecrease,
     pValueParts: { exact: harmP(opts.harm, r.exact.pIncrease, r.exact.pDecrease), robust: r.robust ? harmP(opts.harm, r.robust.pIncrease, r.robust.pDecrease) : 1 },
     floor: { value: opts.floor, estimate: r.absoluteDifference, lower: r.absoluteLower, upper: r.absoluteUpper },
+    ...(noEvents ? { passUpper: -Infinity, passLower: Infinity } : {}),
     nEff,
-    enough,
+    enough: enough || noEvents,
     insufficient: nEff === null ? 'no per-bucket check possible (fewer than 2 buckets with traffic on both sides)' : `insufficient effective sample in the per-bucket check (n_eff ${fmtN(nEff)} < ${j.minEffectiveN})`,
     mdeTheta: mde !== null ? Math.log(mde) : null,
     numbers,

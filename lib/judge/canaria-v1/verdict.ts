@@ -168,7 +168,7 @@ function decideUnit(
     }
   } else if (decision === 'pass') label = 'Pass';
   else label = policyLabel(judge.inconclusive);
-  const reasons = hyps.map((x) => hypothesisReason(x.h, x.d, judge, unit.analysis));
+  const reasons = hyps.map((x) => hypothesisReason(x.h, x.d, unit.analysis));
   const reason = `${unit.name}: ${hyps.length > 1 ? reasons.map((r, i) => `${hyps[i].h.test}: ${r}`).join(' ') : reasons[0]}`;
   const short = `${unit.name}${hyps.length > 1 ? ` ${h.test}` : ''} ${h.displayScale === 'ratio' ? (h.measure === 'meanRatio' || h.measure === 'trendRatio' ? fmtPct(h.display(h.estimate)) : fmtRatio(h.display(h.estimate))) : fmt(h.display(h.estimate))}`;
   const causeText = d.cause === 'insufficient' ? 'insufficient effective sample' : d.cause === 'transient' ? 'transient at start' : d.cause === 'not-material' ? 'significant, within margin?' : h.mdeTheta !== null ? `MDE ${allowedText(h, h.mdeTheta)} > allowed ${allowedText(h, h.marginUp)}` : 'cannot tell';
@@ -192,17 +192,20 @@ function allowedText(h: Hypothesis, theta: number, side: 'up' | 'down' = 'up'): 
   return h.measure === 'meanRatio' || h.measure === 'trendRatio' ? fmtPct(r) : fmtRatio(r);
 }
 
-function hypothesisReason(h: Hypothesis, d: HypothesisDecision, judge: JudgeSettings, a: MetricAnalysis): string {
-  const adj = d.pAdjusted !== null && judge.multipleTesting !== 'none' && d.pAdjusted !== d.pHarm ? ` (FDR-adjusted ${fmtP(d.pAdjusted)})` : '';
+function hypothesisReason(h: Hypothesis, d: HypothesisDecision, a: MetricAnalysis): string {
+  // Adjusted: the persistence rule's max(p_full, p_trimmed), then the FDR adjustment across metrics.
+  const adj = d.pAdjusted !== null && d.pAdjusted !== d.pHarm ? ` (adjusted ${fmtP(d.pAdjusted)})` : '';
   const ptext = h.testName.includes('∩') || h.test === 'share' ? '' : `, ${pEq(d.pHarm)}`;
   const numbers = `${h.numbers}${ptext}${adj}.`;
   const sideWord = d.side === 'up' ? 'increase' : 'decrease';
   const allowedSide = (side: 'up' | 'down') => allowedText(h, side === 'up' ? h.marginUp : h.marginDown, side);
   const floorText = h.floor && h.floor.value > 0 ? ` and the absolute floor ${fmt(h.floor.value)}` : '';
+  // Every reason that is not a pass names the smallest change the data could have detected.
+  const mdeNote = h.mdeTheta !== null ? ` (smallest detectable change ${allowedText(h, h.mdeTheta, d.side)})` : '';
   switch (d.decision) {
     case 'fail': {
-      if (!Number.isFinite(h.estimate)) return `${numbers} Fails: any ${sideWord} from zero${floorText ? ` beyond the absolute floor ${fmt(h.floor!.value)}` : ''} is a regression.`;
-      return `${numbers} Fails: the ${sideWord} exceeds the allowed ${allowedSide(d.side)}${floorText}.`;
+      if (!Number.isFinite(h.estimate)) return `${numbers} Fails: any ${sideWord} from zero${floorText ? ` beyond the absolute floor ${fmt(h.floor!.value)}` : ''} is a regression${mdeNote}.`;
+      return `${numbers} Fails: the ${sideWord} exceeds the allowed ${allowedSide(d.side)}${floorText}${mdeNote}.`;
     }
     case 'pass': {
       const allowed = h.harm === 'either' ? `${allowedSide('up')} / ${allowedSide('down')}` : allowedSide(h.harm === 'increase' ? 'up' : 'down');
@@ -211,12 +214,12 @@ function hypothesisReason(h: Hypothesis, d: HypothesisDecision, judge: JudgeSett
     case 'inconclusive':
       break;
   }
-  if (d.cause === 'insufficient') return `${numbers} Cannot tell: ${h.insufficient ?? 'insufficient effective sample'}.`;
+  if (d.cause === 'insufficient') return `${numbers} Cannot tell: ${h.insufficient ?? 'insufficient effective sample'}${mdeNote}.`;
   if (d.cause === 'transient' && h.persistence) {
     const minutes = a.sample.blockSize !== undefined ? '' : '';
-    return `${numbers} After the first ${h.persistence.trimmedPoints} points${minutes}: ${allowedTextEffect(h, h.persistence.estimate)} (CI ${allowedTextEffect(h, h.persistence.lower)} … ${allowedTextEffect(h, h.persistence.upper)}). Transient at start, not persistent: inconclusive.`;
+    return `${numbers} After the first ${h.persistence.trimmedPoints} points${minutes}: ${allowedTextEffect(h, h.persistence.estimate)} (CI ${allowedTextEffect(h, h.persistence.lower)} … ${allowedTextEffect(h, h.persistence.upper)}). Transient at start, not persistent: inconclusive${mdeNote}.`;
   }
-  if (d.cause === 'not-material') return `${numbers} Cannot tell: the ${sideWord} is significant but its size may be within the allowed ${allowedSide(d.side)}.`;
+  if (d.cause === 'not-material') return `${numbers} Cannot tell: the ${sideWord} is significant but its size may be within the allowed ${allowedSide(d.side)}${mdeNote}.`;
   const mde = h.mdeTheta;
   const margin = d.side === 'up' ? h.marginUp : h.marginDown;
   if (margin === 0) return `${numbers} Cannot tell: with a margin of 0 no change can be shown to be allowed${mde !== null ? ` (smallest detectable change ${allowedText(h, mde)})` : ''}.`;

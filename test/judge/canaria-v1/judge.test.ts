@@ -646,3 +646,35 @@ describe('display quantiles and one-sided data', () => {
     expect(must.score.classification).toBe('Fail');
   });
 });
+
+describe('no events on either side', () => {
+  it('passes an errors metric with no errors on either side, giving the bound on the canary rate', () => {
+    const res = judge(errorsConfig(), errorPairs(41, { pControl: 0, pExperiment: 0 }), THRESHOLDS);
+    const v = verdict(byName(res, 'errors'));
+    expect(v.decision).toBe('pass');
+    const requests = v.sample.exposure!.experiment;
+    // Exact one-sided 95% bound with no events: 1 − 0.05^(1/N), about 3/N.
+    const bound = 1 - Math.pow(0.05, 1 / requests);
+    const shown = Number(/no errors on either side: the canary's rate is below ([0-9.e-]+) \(one-sided 95%, exact\)/.exec(v.reason)![1]);
+    expect(Math.abs(shown / bound - 1)).toBeLessThan(0.005);
+    expect(res.score.classification).toBe('Pass');
+  });
+
+  it('still fails the canary that throws errors where the baseline threw none', () => {
+    const res = judge(errorsConfig(), errorPairs(42, { pControl: 0, pExperiment: 10 / (50 * 60 * 106) }), THRESHOLDS);
+    expect(verdict(byName(res, 'errors')).decision).not.toBe('pass');
+  });
+});
+
+describe('every reason that is not a pass names the smallest detectable change', () => {
+  it('in a fail, an inconclusive and a transient', () => {
+    const fail = judge(config([{ name: 'latency' }]), [latencyPair(7, { effect: 1.3 })], THRESHOLDS);
+    const inconclusive = judge(config([{ name: 'latency' }]), [latencyPair(8, { phi: 0.95, n: 30 })], THRESHOLDS);
+    const transient = judge(config([{ name: 'latency', canaria: { margin: 0 } }]), [latencyPair(9, { blip: { size: 40, tau: 3 } })], THRESHOLDS);
+    for (const res of [fail, inconclusive, transient]) {
+      const v = verdict(res.results[0]);
+      expect(v.decision).not.toBe('pass');
+      expect(v.reason).toMatch(/smallest detectable change [+−×]?[0-9]/);
+    }
+  });
+});

@@ -1,11 +1,13 @@
 // Judge benchmark: canaria's judge and Mann-Whitney (O(N) merged rank sums) against the same
 // computation with a sort per evaluation (Kayenta's way) and against R's wilcox.test, on
-// identical seeded data. Run with `npm run bench:judge`.
+// identical seeded data, in-process; then `canaria judge` (bin/canaria.js) against Rscript running
+// wilcox.test, as whole processes on the same data (issue 14). Run with `npm run bench:judge`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { judge } from '../lib/judge/judge.ts';
+import { fileURLToPath } from 'node:url';
+import { judge, serializeJudgeResult } from '../lib/judge/judge.ts';
 import { mannWhitneySorted, mergedRankSums, type MannWhitneyResult, type RankSumFn } from '../lib/judge/mann-whitney.ts';
 import { sortedCopy } from '../lib/judge/stats.ts';
 import type { JudgeCanaryConfig, MetricSetPair } from '../lib/judge/types.ts';
@@ -18,6 +20,10 @@ const MIN_RUNS = 5;
 const MIN_MS = 1_000;
 const WARMUP_MS = 200;
 const R_MIN_RUNS = 3;
+/** Whole processes: this many runs of each, interleaved (R, canaria, canaria, R, ...). */
+const PROCESS_R_RUNS = 3;
+const PROCESS_CANARIA_PER_R = 3;
+const BIN = fileURLToPath(new URL('../bin/canaria.js', import.meta.url));
 
 // ---- deterministic data ---------------------------------------------------------------------
 
@@ -164,6 +170,73 @@ function runR(pairs: MetricSetPair[]): RRun {
   }
 }
 
+// ---- whole processes ------------------------------------------------------------------------
+
+// One process per run, as a user runs either tool: R starts, reads the series (raw float64, cheaper
+// than canaria's JSON), runs wilcox.test once per metric and prints; canaria starts, reads the
+// RemoteJudge JSON body, validates it, judges and prints the CanaryJudgeResult.
+const R_PROCESS_SCRIPT = `
+args <- commandArgs(trailingOnly = TRUE)
+dir <- args[1]; k <- as.integer(args[2])
+read <- function(name) { f <- file.path(dir, name); readBin(f, "double", n = file.size(f) / 8, size = 8) }
+for (i in seq_len(k)) {
+  r <- wilcox.test(read(sprintf("experiment%d.f64", i)), read(sprintf("control%d.f64", i)),
+                   exact = FALSE, correct = TRUE, conf.int = TRUE, conf.level = ${CONFIDENCE})
+  cat(sprintf("result %.17g %.17g %.17g %.17g\\n", r$conf.int[1], r$conf.int[2], r$estimate, r$p.value))
+}
+`;
+
+interface ProcessRuns {
+  canariaMs: number;
+  canariaRuns: number;
+  rMs: number | undefined;
+  rRuns: number;
+}
+
+function timeProcess(command: string, args: string[]): { ms: number; stdout: string } {
+  const t = performance.now();
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = performance.now() - t;
+  if (r.error || r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+/** `canaria judge --input FILE` and Rscript as whole processes, interleaved; median wall ms of each. */
+function runProcesses(pairs: MetricSetPair[], expectedJson: string, withR: boolean): ProcessRuns {
+  const dir = mkdtempSync(join(tmpdir(), 'canaria-bench-'));
+  try {
+    const input = join(dir, 'judge-request.json');
+    writeFileSync(input, JSON.stringify({ canaryConfig: { name: 'bench', ...canaryConfig }, metricSetPairList: pairs, scoreThresholds: thresholds }));
+    pairs.forEach((p, i) => {
+      writeFileSync(join(dir, `experiment${i + 1}.f64`), Float64Array.from(p.values.experiment));
+      writeFileSync(join(dir, `control${i + 1}.f64`), Float64Array.from(p.values.control));
+    });
+    writeFileSync(join(dir, 'judge.R'), R_PROCESS_SCRIPT);
+    const canariaOnce = () => {
+      const run = timeProcess(process.execPath, [BIN, 'judge', '--input', input]);
+      if (run.stdout.trim() !== expectedJson) {
+        console.error('canaria judge (process) printed a result different from the in-process judge');
+        process.exit(1);
+      }
+      return run.ms;
+    };
+    canariaOnce(); // warm the file cache, as R's first run below warms its own
+    const canariaTimes: number[] = [];
+    const rTimes: number[] = [];
+    for (let i = 0; i < (withR ? PROCESS_R_RUNS : 1); i++) {
+      if (withR) {
+        const r = timeProcess('Rscript', [join(dir, 'judge.R'), dir, String(pairs.length)]);
+        if (r.stdout.split('\n').filter((l) => l.startsWith('result ')).length !== pairs.length) throw new Error('Rscript printed too few results');
+        rTimes.push(r.ms);
+      }
+      for (let j = 0; j < PROCESS_CANARIA_PER_R; j++) canariaTimes.push(canariaOnce());
+    }
+    return { canariaMs: median(canariaTimes), canariaRuns: canariaTimes.length, rMs: withR ? median(rTimes) : undefined, rRuns: rTimes.length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---- checks ---------------------------------------------------------------------------------
 
 const FIELDS = ['lowerConfidence', 'upperConfidence', 'estimate', 'pValue'] as const;
@@ -232,4 +305,11 @@ for (const size of SIZES) {
     const estimate = maxAbsDiff(canaria.result, r.results, ['estimate']);
     console.log(`  R vs canaria, max |difference|: conf.int ${fmtDiff(ci)}, p-value ${fmtDiff(p)}, estimate ${fmtDiff(estimate)} (R drops the continuity correction for the estimate, §4.4)`);
   }
+
+  const processes = runProcesses(pairs, serializeJudgeResult(judged.result), R_VERSION !== undefined);
+  console.log(`  whole processes (start, read, judge, print; median wall time, interleaved):`);
+  row('canaria judge --input FILE', `${fmt(processes.canariaMs)} ms`, `  (${processes.canariaRuns} runs; output = in-process judge)`);
+  row('Rscript wilcox.test', processes.rMs !== undefined ? `${fmt(processes.rMs)} ms` : 'n/a', processes.rMs !== undefined ? `  (${processes.rRuns} runs)` : '');
+  row('R / canaria judge, in-process', r ? `${(r.ms / judged.ms).toFixed(1)}x` : 'n/a');
+  row('R / canaria judge, whole process', processes.rMs !== undefined ? `${(processes.rMs / processes.canariaMs).toFixed(1)}x` : 'n/a', '  (goal >= 50x at 10000 points)');
 }

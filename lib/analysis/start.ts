@@ -10,6 +10,13 @@ import { prepareExecution } from './prepare.ts';
 /** Starts the state machine for a recorded execution (Step Functions on AWS, in-process locally). */
 export interface ExecutionStarter {
   start(executionId: string): Promise<void>;
+  /**
+   * Optional: resolves true as soon as an execution this starter runs has ended (its record then
+   * holds the outcome), or false after `timeoutMs` or when it does not run here (another process,
+   * an earlier start): the caller then reads the record, or polls it. The local state machine
+   * implements it; on AWS the caller polls.
+   */
+  waitForEnd?(executionId: string, timeoutMs: number): Promise<boolean>;
 }
 
 export interface AnalysisDeps {

@@ -278,6 +278,11 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     const waitMs = Math.min(body.timeoutSeconds * 1000, deadlineMs - AFTER_WAIT_MS);
     const until = received + waitMs;
     let record = await deps.executions.get(executionId);
+    // Where the run is in this process (the local state machine), wait for its end: no polling.
+    // Elsewhere (Step Functions), or for a run started earlier by another process, poll the record.
+    if (record.status === 'running' && deps.starter.waitForEnd && (await deps.starter.waitForEnd(executionId, until - deps.now()))) {
+      record = await deps.executions.get(executionId);
+    }
     while (record.status === 'running' && !abandoned() && deps.now() + (deps.pollMs ?? 250) < until) {
       await sleep(deps.pollMs ?? 250);
       record = await deps.executions.get(executionId);

@@ -114,6 +114,25 @@ export class LocalStateMachine implements ExecutionStarter {
     }
   }
 
+  /**
+   * True once an execution started here has ended (Record or RecordFailure has written its outcome);
+   * false after timeoutMs, or at once when it is not running here (ended already, or never started here).
+   */
+  async waitForEnd(executionId: string, timeoutMs: number): Promise<boolean> {
+    const running = this.running.get(executionId);
+    if (!running) return false;
+    if (timeoutMs <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([running.then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Waits for every execution still running (tests, shutdown). */
   async idle(): Promise<void> {
     await Promise.all(this.running.values());

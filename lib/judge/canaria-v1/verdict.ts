@@ -194,7 +194,7 @@ function allowedText(h: Hypothesis, theta: number, side: 'up' | 'down' = 'up'): 
 
 function hypothesisReason(h: Hypothesis, d: HypothesisDecision, a: MetricAnalysis): string {
   // Adjusted: the persistence rule's max(p_full, p_trimmed), then the FDR adjustment across metrics.
-  const adj = d.pAdjusted !== null && d.pAdjusted !== d.pHarm ? ` (adjusted ${fmtP(d.pAdjusted)})` : '';
+  const adj = d.pAdjusted !== null && fmtP(d.pAdjusted) !== fmtP(d.pHarm) ? ` (adjusted ${fmtP(d.pAdjusted)})` : '';
   const ptext = h.testName.includes('∩') || h.test === 'share' ? '' : `, ${pEq(d.pHarm)}`;
   const numbers = `${h.numbers}${ptext}${adj}.`;
   const sideWord = d.side === 'up' ? 'increase' : 'decrease';

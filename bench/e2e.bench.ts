@@ -191,6 +191,31 @@ async function runAnalysis(service: LocalService, configId: string, mode: 'poll'
   };
 }
 
+// ---- one synchronous verdict: POST /v1/judgements (Argo's web provider) ----------------------
+
+interface JudgementTiming {
+  total: number;
+  /** From the execution record: endTime until the reply reached the client. */
+  endToReply: number;
+  cpu: number;
+}
+
+async function runJudgement(service: LocalService, configId: string): Promise<JudgementTiming> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = must(
+    await call(service.url, 'POST', '/v1/judgements', { canaryConfigId: configId, application: 'bench', metricsAccountName: 'prom', scopes, thresholds, timeoutSeconds: 28 }),
+    'POST /v1/judgements',
+  );
+  const total = performance.now() - t0;
+  const replied = Date.now();
+  const c = process.cpuUsage(c0);
+  const j = r.json.judgement;
+  if (!j?.complete || j.phase === 'Error' || j.phase === 'Running') throw new Error(`POST /v1/judgements answered ${r.text.slice(0, 300)}`);
+  const status = must(await call(service.url, 'GET', `/canary/${j.executionId}`), 'GET /canary/{id}').json;
+  return { total, endToReply: replied - status.endTimeMillis, cpu: (c.user + c.system) / 1000 };
+}
+
 // ---- the reference: the same queries straight to Prometheus ----------------------------------
 
 interface RangeQuery {
@@ -537,6 +562,7 @@ async function main(): Promise<void> {
       const w = await runAnalysis(service, configId, 'poll');
       queries = await queriesOf(service, w.final);
       await runDirect(prom.url, queries);
+      await runJudgement(service, configId);
     }
     const verdict = (await runAnalysis(service, configId, 'poll')).final.result.judgeResult;
     if (queries.length !== QUERIES) throw new Error(`expected ${QUERIES} queries, got ${queries.length}`);
@@ -557,10 +583,12 @@ async function main(): Promise<void> {
     const analyses: AnalysisTiming[] = [];
     const directRounds: Array<{ wall: number; cpu: number }> = [];
     const idle: AnalysisTiming[] = [];
+    const judgements: JudgementTiming[] = [];
     for (let i = 0; i < RUNS; i++) {
-      // Interleaved, so drift (GC, the store's growing data) hits both alike.
+      // Interleaved, so drift (GC, the store's growing data) hits all alike.
       analyses.push(await runAnalysis(service, configId, 'poll'));
       directRounds.push(await runDirect(prom.url, queries));
+      judgements.push(await runJudgement(service, configId));
       idle.push(await runAnalysis(service, configId, 'idle'));
     }
     const sequential: number[] = [];
@@ -578,6 +606,18 @@ async function main(): Promise<void> {
     console.log(`end-to-end analysis (${METRICS.length} metrics × 2 sides): median ${ms(median(total))}, p90 ${ms(p90(total))}`);
     console.log(`direct PromQL (same ${queries.length} queries, concurrency ${CONCURRENCY}): median ${ms(median(direct))}, p90 ${ms(p90(direct))}`);
     console.log(`ratio: ${ratio.toFixed(2)}× (target ≤ 1.5×)${ratio <= 1.5 ? '' : '  — above target'}`);
+    const judged = judgements.map((j) => j.total);
+    const judgedRatio = median(judged) / median(direct);
+    console.log(`POST /v1/judgements (synchronous verdict, same config and scopes): median ${ms(median(judged))}, p90 ${ms(p90(judged))}`);
+    console.log(`ratio: ${judgedRatio.toFixed(2)}× (target ≤ 1.5×)${judgedRatio <= 1.5 ? '' : '  — above target'}`);
+    console.log(`\n  ${pad('', 40)} ${'median'.padStart(10)} ${'p90'.padStart(10)} ${'/ direct'.padStart(9)}`);
+    for (const [name, xs] of [
+      ['direct PromQL (same queries)', direct],
+      ['POST /canary + GET status until complete', total],
+      ['POST /v1/judgements', judged],
+    ] as const) {
+      console.log(`  ${pad(name, 40)} ${ms(median(xs)).padStart(10)} ${ms(p90(xs)).padStart(10)} ${`${(median(xs) / median(direct)).toFixed(2)}×`.padStart(9)}`);
+    }
 
     console.log('\nbreakdown of the end-to-end analysis (medians):');
     const row = (name: string, xs: number[]) => console.log(`  ${pad(name, 52)} ${ms(median(xs)).padStart(10)}`);
@@ -589,6 +629,8 @@ async function main(): Promise<void> {
     row('one GET /canary/{id} (the complete one)', analyses.map((a) => a.lastGet));
     console.log(`  ${pad('GETs per analysis', 52)} ${String(median(analyses.map((a) => a.polls))).padStart(10)}`);
     row('same analysis, completion by service.idle() (no polling)', idle.map((a) => a.total));
+    row('/v1/judgements: execution endTime until its reply', judgements.map((j) => j.endToReply));
+    row('CPU of this process during a /v1/judgements', judgements.map((j) => j.cpu));
     row('CPU of this process during an analysis (polled)', analyses.map((a) => a.cpu));
     row('CPU of this process during an analysis (idle())', idle.map((a) => a.cpu));
     row('CPU of this process during a direct PromQL round', directRounds.map((d) => d.cpu));

@@ -28,6 +28,25 @@ export function json(status: number, value: unknown): ApiResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: kayentaJson(value) };
 }
 
+/**
+ * An HTML page (the report and the console): not cached, not sniffed, and with a
+ * Content-Security-Policy that lets it load nothing from anywhere (`connect` as given: 'none', or
+ * 'self' for a page that calls the API).
+ */
+export function htmlPage(status: number, body: string, connect: "'none'" | "'self'" = "'none'"): ApiResponse {
+  return {
+    status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': `default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src ${connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    },
+    body,
+  };
+}
+
 export function noContent(): ApiResponse {
   return { status: 204, headers: {}, body: '' };
 }

@@ -65,6 +65,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       [r.response.status]: {
         description: r.response.description,
         ...(r.response.schema ? { content: { 'application/json': { schema: jsonSchema(r.response.schema) } } } : {}),
+        ...(r.response.contentType ? { content: { [r.response.contentType]: { schema: { type: 'string' } } } } : {}),
       },
     };
     const errors = r.access === 'open' ? r.errors : [...r.errors, 401, 403];
@@ -89,7 +90,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       title: 'canaria',
       version,
       description:
-        "Automated canary analysis with Kayenta's API and judge. Errors are JSON {\"message\": ...}. Every operation but /health needs a credential whose scope (read ⊂ analyze ⊂ admin) is x-canaria-scope or wider: 401 without one, 403 when it is too narrow.",
+        "Automated canary analysis with Kayenta's API and judge. Errors are JSON {\"message\": ...}. Every operation but /health and the console page (GET /, which holds no data) needs a credential whose scope (read ⊂ analyze ⊂ admin) is x-canaria-scope or wider: 401 without one, 403 when it is too narrow.",
     },
     security: [{ apiKeyHeader: [] }, { bearer: [] }],
     components: { securitySchemes: SECURITY_SCHEMES },

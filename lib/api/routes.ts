@@ -39,7 +39,7 @@ export interface RouteSpec {
   /** Query parameters: name → description (all optional strings). */
   query?: Record<string, string>;
   body?: z.ZodType;
-  response: { status: number; description: string; schema?: z.ZodType };
+  response: { status: number; description: string; schema?: z.ZodType; /** Not JSON: the media type of the answer (an HTML page). */ contentType?: 'text/html' };
   /** Client error statuses the route can answer. */
   errors: number[];
   /**
@@ -321,6 +321,24 @@ export const ROUTES = {
     response: { status: 200, description: '{"judgement": {phase, complete, score, classification, pass, marginal, executionId, reason}}' },
     errors: [400, 404, 413, 415, 502, 504],
     access: 'analyze',
+  },
+  executionReport: {
+    method: 'GET',
+    path: '/canary/{canaryExecutionId}/report',
+    params: { canaryExecutionId: idParam('canary execution', 404) },
+    summary: 'The report of an execution: one self-contained HTML page (verdict, score, per-metric charts, intervals, queries; no external loads)',
+    query: { storageAccountName: ignoredAccount },
+    response: { status: 200, description: 'text/html: the report page', contentType: 'text/html' },
+    errors: [404],
+    access: 'read',
+  },
+  console: {
+    method: 'GET',
+    path: '/',
+    summary: "The console: a static page (no data, no secret) that lists executions and configs and previews queries through this API, with the user's API key when auth is on",
+    response: { status: 200, description: 'text/html: the console page', contentType: 'text/html' },
+    errors: [],
+    access: 'open',
   },
   health: {
     method: 'GET',

@@ -3,6 +3,7 @@ import { canaryConfigHandlers } from '../api/canary-config-api.ts';
 import { metaHandlers } from '../api/meta-api.ts';
 import { metricsHandlers } from '../api/metrics-api.ts';
 import { canaryHandlers } from '../api/canary-api.ts';
+import { reportHandlers } from '../api/report-api.ts';
 import { ExecutionStore } from '../analysis/executions.ts';
 import { endInterrupted } from '../analysis/interrupted.ts';
 import { finishedLine, LocalStateMachine, type LocalRunOptions } from './state-machine.ts';
@@ -64,6 +65,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const routes = createApp({
       ...canaryConfigHandlers(configs),
       ...canaryHandlers({ configs, executions, accounts, starter: machine, now }),
+      ...reportHandlers({ executions, now }),
       ...metricsHandlers({ accounts, configs, metricSetLists: new MetricSetListStore(storage.objects) }),
       ...metaHandlers(),
     });

@@ -23,8 +23,8 @@ function expectChallenge(r: Reply, status: 401 | 403, what: string): void {
 }
 
 describe('the route table', () => {
-  it('names a scope for every route, and only /health is open', () => {
-    expect(routeEntries.filter(([, r]) => r.access === 'open').map(([, r]) => `${r.method} ${r.path}`)).toEqual(['GET /health']);
+  it('names a scope for every route, and only the console page (no data) and /health are open', () => {
+    expect(routeEntries.filter(([, r]) => r.access === 'open').map(([, r]) => `${r.method} ${r.path}`)).toEqual(['GET /', 'GET /health']);
     for (const [id, r] of routeEntries) {
       // A GET never needs more than read; nothing that is not a GET is allowed with read alone;
       // PUT and DELETE (config writes) and POST /canaryConfig need admin.

@@ -281,9 +281,9 @@ describe('HTTP API', () => {
         expect({ type: route.AuthorizationType ?? 'NONE', id: route.AuthorizerId }, routeKey).toEqual({ type: 'NONE', id: undefined });
       }
     }
-    // The open routes: /health and the kayenta routes under the secret prefix, nothing else.
+    // The open routes: /health, the console page (static, no data) and the kayenta routes under the secret prefix, nothing else.
     const open = gates.filter((g) => g.gate === 'none').map((g) => g.routeKey).sort();
-    expect(open).toEqual(['GET /health', 'GET /k/{secret}/canaryConfig', 'GET /k/{secret}/canary/{canaryExecutionId}', 'POST /k/{secret}/canary/{canaryConfigId}'].sort());
+    expect(open).toEqual(['GET /', 'GET /health', 'GET /k/{secret}/canaryConfig', 'GET /k/{secret}/canary/{canaryExecutionId}', 'POST /k/{secret}/canary/{canaryConfigId}'].sort());
     expect(gates.filter((g) => g.gate === 'authorizer').length).toBeGreaterThan(15);
   });
 

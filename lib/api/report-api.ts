@@ -1,0 +1,29 @@
+// GET /canary/{id}/report (the report page of an execution) and GET / (the console): HTML views
+// over the same documents the JSON routes serve (lib/report).
+import type { ExecutionStore } from '../analysis/executions.ts';
+import { executionStatus } from '../analysis/status.ts';
+import { renderConsole } from '../report/console.ts';
+import { renderReport } from '../report/render.ts';
+import { htmlPage } from './http.ts';
+import type { Handlers } from './router.ts';
+
+export interface ReportApiDeps {
+  executions: ExecutionStore;
+  now: () => number;
+}
+
+/** The status document and metric set pairs of an execution, as GET /canary/{id} and GET /metricSetPairList/{id} serve them. */
+export async function reportDocuments(executions: ExecutionStore, id: string, now: number): Promise<{ status: Record<string, unknown>; pairs?: unknown[] }> {
+  const status = await executionStatus(executions, id, now);
+  const pairListId = typeof status.metricSetPairListId === 'string' ? status.metricSetPairListId : undefined;
+  const pairs = pairListId ? await executions.pairList(pairListId).catch(() => undefined) : undefined;
+  return { status, pairs };
+}
+
+export function reportHandlers(deps: ReportApiDeps): Handlers {
+  let consolePage: string | undefined;
+  return {
+    executionReport: async (_req, { canaryExecutionId }) => htmlPage(200, renderReport(await reportDocuments(deps.executions, canaryExecutionId, deps.now()))),
+    console: async () => htmlPage(200, (consolePage ??= renderConsole()), "'self'"),
+  };
+}

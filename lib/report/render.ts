@@ -176,7 +176,8 @@ function intervalChart(row: IntervalRow): Raw {
     parts.push(html`<line x1="${a.toFixed(1)}" x2="${b.toFixed(1)}" y1="20" y2="20" class="ci"/><line x1="${a.toFixed(1)}" x2="${a.toFixed(1)}" y1="13" y2="27" class="ci"/><line x1="${b.toFixed(1)}" x2="${b.toFixed(1)}" y1="13" y2="27" class="ci"/>`);
   }
   if (row.estimate !== undefined && !Number.isNaN(row.estimate)) parts.push(html`<circle cx="${x(row.estimate).toFixed(1)}" cy="20" r="4" class="est"/>`);
-  const text = `${row.label}: interval ${fmt(row.lower)} … ${fmt(row.upper)}${row.estimate !== undefined ? `, estimate ${fmt(row.estimate)}` : ''}${row.band ? `; ${row.bandLabel ?? 'allowed'} ${fmt(row.band[0])} … ${fmt(row.band[1])}` : ''}; no change at ${fmt(row.reference)}`;
+  const hasInterval = row.lower !== undefined || row.upper !== undefined;
+  const text = `${row.label}:${hasInterval ? ` interval ${fmt(row.lower)} … ${fmt(row.upper)}` : ''}${row.estimate !== undefined ? `${hasInterval ? ',' : ''} estimate ${fmt(row.estimate)}` : ''}${row.band ? `; ${row.bandLabel ?? 'allowed'} ${fmt(row.band[0])} … ${fmt(row.band[1])}` : ''}; no change at ${fmt(row.reference)}`;
   return html`<figure class="ci-fig"><svg viewBox="0 0 ${W} 52" role="img" aria-label="${text}" preserveAspectRatio="xMinYMid meet">${parts}
 <text x="10" y="50" class="tick">${fmt(lo)}</text><text x="${W - 10}" y="50" class="tick" text-anchor="end">${fmt(hi)}</text></svg><figcaption>${text}</figcaption></figure>`;
 }
@@ -276,14 +277,14 @@ function queryOf(pair: Obj | undefined, side: 'control' | 'experiment'): string 
   return typeof q === 'string' ? q : JSON.stringify(q, null, 2);
 }
 
-function canariaBlock(c: Obj): Raw {
+function canariaBlock(c: Obj, shownReason?: unknown): Raw {
   const s = c.sample ?? {};
   const p = c.power ?? {};
   const t = c.test ?? {};
   const dq = c.dataQuality ?? {};
   const warnings: unknown[] = Array.isArray(dq.warnings) ? dq.warnings : [];
   const mde = numberOf(p.mde);
-  const mdeText = mde === undefined || Number.isNaN(mde) ? '—' : p.mdeScale === 'ratio' ? `${fmt(mde * 100)}% (log-ratio ${fmt(mde)})` : fmt(mde);
+  const mdeText = mde === undefined || Number.isNaN(mde) ? '—' : p.mdeScale === 'ratio' ? `${mde >= 1 ? '+' : '−'}${fmt(Math.abs(mde - 1) * 100)}% (ratio ${fmt(mde)})` : fmt(mde);
   return html`<h4>canaria-v1</h4>
 <dl class="kv">
 <dt>Decision</dt><dd>${badge(c.decision)}</dd>
@@ -297,7 +298,7 @@ function canariaBlock(c: Obj): Raw {
 <dt>Gaps (control / experiment)</dt><dd>${fmt(dq.gapsControl)} / ${fmt(dq.gapsExperiment)}</dd>
 </dl>
 ${warnings.length > 0 ? html`<div class="warnings" role="note"><strong><span aria-hidden="true">⚠</span> Data-quality warnings</strong><ul>${warnings.map((w) => html`<li>${w}</li>`)}</ul></div>` : html`<p class="muted">No data-quality warnings.</p>`}
-${c.reason ? html`<p class="reason">${c.reason}</p>` : ''}`;
+${c.reason && c.reason !== shownReason ? html`<p class="reason">${c.reason}</p>` : ''}`;
 }
 
 function metricSection(r: Obj, i: number, pair: Obj | undefined, config: unknown, chart: ChartData | undefined): Raw {
@@ -335,7 +336,7 @@ ${chart.aligned ? '' : html`<p class="muted">The sides start at different times;
 <dl class="kv"><dt>p-value</dt><dd>${fmtP(pValue)}</dd><dt>Effect size (${effectLabel})</dt><dd>${fmt(effect)}</dd>
 <dt>Points used / removed</dt><dd>${pair ? html`${pointsLine('control', control, cs)}<br>${pointsLine('experiment', experiment, es)}` : '—'}</dd></dl></div>
 </div>
-${c ? canariaBlock(c) : ''}
+${c ? canariaBlock(c, r.classificationReason) : ''}
 <details class="queries"><summary>Rendered queries</summary>
 <h5>control</h5><pre><code>${cq ?? 'not recorded'}</code></pre>
 <h5>experiment</h5><pre><code>${eq ?? 'not recorded'}</code></pre>
@@ -412,7 +413,7 @@ ${s.status === 'running' ? html`<p class="reason">The analysis is still running;
 ${request.strict ? html`<dt>Strict</dt><dd>yes</dd>` : ''}
 </dl>
 ${scopesTable(request)}
-${groups.length > 0 ? html`<div class="scroll"><table><caption>Group scores</caption><thead><tr><th scope="col">group</th><th scope="col">score</th><th scope="col">classification</th><th scope="col">reason</th></tr></thead><tbody>${groups.map((g) => html`<tr><th scope="row">${g.name}</th><td>${fmt(g.score)}</td><td>${badge(g.classification, 'small')}</td><td>${g.classificationReason}</td></tr>`)}</tbody></table></div>` : ''}
+${groups.length > 0 ? html`<div class="scroll"><table><caption>Group scores</caption><thead><tr><th scope="col">group</th><th scope="col">score</th><th scope="col">classification</th><th scope="col">reason</th></tr></thead><tbody>${groups.map((g) => html`<tr><th scope="row">${g.name}</th><td>${fmt(g.score)}</td><td>${g.classification ? badge(g.classification, 'small') : '—'}</td><td>${g.classificationReason}</td></tr>`)}</tbody></table></div>` : ''}
 ${shadows.length > 0 ? html`<div class="scroll"><table><caption>Shadow judges (same pairs; not the verdict)</caption><thead><tr><th scope="col">judge</th><th scope="col">score</th><th scope="col">classification</th><th scope="col">reason</th></tr></thead><tbody>${shadows.map((sh) => html`<tr><th scope="row">${sh.judgeName}</th><td>${fmt(sh.score?.score)}</td><td>${sh.error ? badge('Error', 'small') : badge(sh.score?.classification, 'small')}</td><td>${sh.error ?? sh.score?.classificationReason ?? ''}</td></tr>`)}</tbody></table></div>` : ''}
 ${Array.isArray(judge?.dataGaps) && judge.dataGaps.length > 0 ? html`<div class="warnings" role="note"><strong><span aria-hidden="true">⚠</span> Data gaps</strong><ul>${judge.dataGaps.filter(isObj).map((g: Obj) => html`<li>${seriesLabel(g.metric, g.tags)}: control ${fmt(g.control)}, experiment ${fmt(g.experiment)} real points</li>`)}</ul></div>` : ''}
 </section>

@@ -10,7 +10,35 @@ const sample = z
 /** A message for a value of the wrong type only (the generic ones name limits). */
 const wrongType = (message: string) => (iss: { code: string }) => (iss.code === 'invalid_type' ? message : undefined);
 
-const series = z.array(sample, { error: wrongType('must be an array of numbers') }).max(LIMITS.series);
+const checkedSeries = z.array(sample, { error: wrongType('must be an array of numbers') }).max(LIMITS.series);
+
+/**
+ * A series: what checkedSeries accepts, with the same output and the same issues. An array of
+ * finite numbers within the limit (the common case) is checked and copied in one loop, ~50x faster
+ * than element by element through zod; anything else goes through checkedSeries for its messages.
+ */
+const series = z.unknown().transform((value, ctx): number[] => {
+  if (Array.isArray(value) && value.length <= LIMITS.series) {
+    let plain = true;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return value.slice() as number[]; // a new array, as checkedSeries gives
+  }
+  const checked = checkedSeries.safeParse(value);
+  if (checked.success) return checked.data;
+  for (const issue of checked.error.issues) ctx.addIssue({ ...issue } as never);
+  return z.NEVER;
+}).meta({
+  // What checkedSeries documents (/openapi.json is generated from these schemas).
+  maxItems: LIMITS.series,
+  type: 'array',
+  items: { anyOf: [{ type: 'number' }, { type: 'string', const: 'NaN' }, { type: 'null' }] },
+});
 
 export const metricSetPairSchema = z.looseObject({
   name: z.string({ error: 'must be a string' }),

@@ -108,7 +108,10 @@ export interface CanariaVerdict {
     pValueAdjusted: number | null;
     adjustment: MultipleTesting;
     alpha: number;
-    sequential: false;
+    /** false from `judge()` (fixed horizon); true from `judgeLook()` (always-valid, brief §1.8) */
+    sequential: boolean;
+    /** judgeLook only: the metric's sequence at this look */
+    sequence?: CanariaMetricSequence;
   };
   sample: {
     n: number;
@@ -153,4 +156,75 @@ export interface CanariaResultMetadata extends ResultMetadata {
 export interface ConfigProblem {
   field: string;
   message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repeated looks (brief §1.8; judgeLook in index.ts)
+
+export type SequenceDecision = 'fail' | 'pass' | 'continue' | 'inconclusive';
+
+/** `resultMetadata.canaria.test.sequence` of one metric at one look (θ scale shown as in `effect`). */
+export interface CanariaMetricSequence {
+  method: 'normal-mixture' | 'beta-binomial ∩ normal-mixture';
+  /** look index of the sequence (1-based) */
+  look: number;
+  /** looks at which this metric was judged so far (this one included) */
+  looks: number;
+  decision: SequenceDecision;
+  /** the confidence sequence at this look (level 1 − 2α, both one-sided α bounds), display scale */
+  interval: { lower: number; upper: number; level: number; scale: EffectScale };
+  /** harm-side e-value of this look (capped at 1e300); e-BH across metrics uses these */
+  eValue: number;
+  /** always-valid p: min over looks of min(1, 1/e) */
+  alwaysValidP: number;
+  /** planned n_eff the mixture is tuned for (frozen at the first look past burn-in); null before */
+  plannedEffectiveN: number | null;
+  /** false while in burn-in (fewer than burnInPoints points or n_eff < minEffectiveN) */
+  pastBurnIn: boolean;
+}
+
+/** Per metric (key: name + tags) state kept between looks. */
+export interface SequenceMetricState {
+  looks: number;
+  /** per hypothesis (level / spread / trend / rate / exceedance / share) */
+  tests: Record<string, { plannedEffectiveN: number | null; minP: number }>;
+  decision: SequenceDecision;
+  /** the stopped answer of this metric (only once the sequence stopped) */
+  label?: string;
+  reason?: string;
+}
+
+/** What a caller stores between looks of one sequence (small JSON; pass it back as `previous`). */
+export interface SequenceState {
+  version: 1;
+  judge: 'canaria-v1';
+  /** looks taken so far */
+  looks: number;
+  /** the look at which the sequence stopped (fail / pass / inconclusive), null while running */
+  stoppedAtLook: number | null;
+  decision: SequenceDecision;
+  metrics: Record<string, SequenceMetricState>;
+  /** the stopped answer, repeated by later looks */
+  final?: { score: number; classification: string; classificationReason: string };
+}
+
+/** Options of one look. */
+export interface LookOptions {
+  /** planned number of looks; the look with this index is the last (tunes the mixture, never validity) */
+  plannedLooks?: number;
+  /** this look is the last one (lifetime end) whatever plannedLooks says */
+  final?: boolean;
+}
+
+/** Top-level `canaria` object of a look's result (brief §2.4). */
+export interface CanariaLookSummary {
+  stop: SequenceDecision;
+  lookIndex: number;
+  stoppedAtLook: number | null;
+  plannedLooks: number | null;
+  /** no minimum between looks: the sequence is valid at any look times */
+  nextLookMinimumMinutes: number;
+  /** GST mode only (not built); always null */
+  alphaSpent: null;
+  reason: string;
 }

@@ -46,6 +46,7 @@ const X = ANALYZE_EXIT_CODES;
 
 export const ANALYZE_HELP = `Usage: canaria analyze --config FILE --accounts FILE (--request FILE | scope options)
                        [--judge NAME] [--strict] [--output json|text] [--status]
+                       [--report FILE]
 
 Runs one canary analysis without a server and prints the verdict on stdout: Kayenta's
 CanaryJudgeResult (--output json, the default), a summary for people (--output text), or
@@ -75,6 +76,8 @@ And:
   -o, --output json|text     json (default): the CanaryJudgeResult; text: the verdict, the score
                              with its thresholds and one line per metric, failing metrics first
       --status               print the execution status (JSON) instead of the judge result
+      --report FILE          also write the report page (one self-contained HTML file: the
+                             verdict, per-metric charts, intervals, queries) to FILE
   -h, --help                 show this help
 
 Exit status, so that CI can gate on the verdict:
@@ -105,6 +108,7 @@ const OPTIONS = {
   judge: { type: 'string' },
   output: { type: 'string', short: 'o' },
   status: { type: 'boolean' },
+  report: { type: 'string' },
 } as const;
 
 /** The options that only build a request; --request makes them pointless. */
@@ -190,6 +194,7 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   if (o.status && output === 'text') throw new UsageError('--status prints the status JSON; it cannot be combined with --output text');
   if (!o.config) throw new UsageError('--config FILE is required');
   if (!o.accounts) throw new UsageError('--accounts FILE is required');
+  if (o.report !== undefined && o.report.trim() === '') throw new UsageError('--report needs a file name, e.g. --report report.html');
   const warn = (line: string) => process.stderr.write(`canaria analyze: warning: ${line}\n`);
 
   const accountNames = splitAccountNames(valuesInOrder(args, OPTIONS, ['metrics-account', 'account']).join(','));
@@ -283,6 +288,7 @@ export async function analyzeCommand(args: string[]): Promise<number> {
     const record = await executions.get(id);
     const result = await executions.result(id);
     if (o.status) process.stdout.write(`${kayentaJson(statusResponse(record, await executions.document(id), result), 2)}\n`);
+    if (o.report !== undefined) await writeReport(o.report, executions, id);
     if (record.status !== 'succeeded' || !result) {
       progress(`terminal in ${record.exception?.operation ?? record.stage}: ${record.exception?.details.error ?? 'unknown error'}`);
       return ANALYZE_EXIT_CODES.error;
@@ -298,6 +304,15 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   } finally {
     await storage.close();
   }
+}
+
+/** --report FILE: the report page of the run (lib/report, loaded only then), from the status and pairs in process. */
+async function writeReport(file: string, executions: ExecutionStore, id: string): Promise<void> {
+  const [{ reportDocuments }, { renderReport }, { writeFile }] = await Promise.all([import('../api/report-api.ts'), import('../report/render.ts'), import('node:fs/promises')]);
+  // Through JSON, as the API serves it (NaN and infinities as Kayenta's strings).
+  const docs = JSON.parse(kayentaJson(await reportDocuments(executions, id, Date.now())));
+  await writeFile(file, renderReport(docs));
+  process.stderr.write(`canaria analyze: report written to ${file}\n`);
 }
 
 /** Failing classifications sort first, then no data, then Pass. */

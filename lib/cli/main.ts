@@ -10,6 +10,7 @@ Commands:
   judge     Judge a Kayenta RemoteJudge body and print the CanaryJudgeResult
   rejudge   Judge a past execution again (another judge, other thresholds) through a
             running canaria, without fetching metrics, and print the CanaryJudgeResult
+  report    Write the report page (HTML) of an execution of a running canaria
   serve     Run the HTTP API locally on embedded storage (npm start)
   analyze   Run one canary analysis without a server and print the verdict
             (exit status by verdict: see "canaria analyze --help")
@@ -40,6 +41,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   rejudge: async () => {
     const m = await import('./rejudge-command.ts');
     return { run: m.rejudgeCommand, help: m.REJUDGE_HELP };
+  },
+  report: async () => {
+    const m = await import('./report-command.ts');
+    return { run: m.reportCommand, help: m.REPORT_HELP };
   },
   serve: async () => {
     const m = await import('./serve-command.ts');

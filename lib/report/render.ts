@@ -329,9 +329,9 @@ ${chart.aligned ? '' : html`<p class="muted">The sides start at different times;
 }
 <div class="grid2">
 <div><h4>Distribution</h4>${boxPlot(control, experiment, `Distribution of ${label}`)}
-<table class="stats"><caption class="sr">Summary statistics per side</caption><thead><tr><th scope="col">side</th><th scope="col">count</th><th scope="col">mean</th><th scope="col">min</th><th scope="col">max</th></tr></thead>
+<div class="scroll"><table class="stats"><caption class="sr">Summary statistics per side</caption><thead><tr><th scope="col">side</th><th scope="col">count</th><th scope="col">mean</th><th scope="col">min</th><th scope="col">max</th></tr></thead>
 <tbody><tr><th scope="row">control</th><td>${fmt(cs.count)}</td><td>${fmt(cs.mean)}</td><td>${fmt(cs.min)}</td><td>${fmt(cs.max)}</td></tr>
-<tr><th scope="row">experiment</th><td>${fmt(es.count)}</td><td>${fmt(es.mean)}</td><td>${fmt(es.min)}</td><td>${fmt(es.max)}</td></tr></tbody></table></div>
+<tr><th scope="row">experiment</th><td>${fmt(es.count)}</td><td>${fmt(es.mean)}</td><td>${fmt(es.min)}</td><td>${fmt(es.max)}</td></tr></tbody></table></div></div>
 <div><h4>Interval against the allowed band</h4>${c ? canariaIntervals(c) : kayentaIntervals(r, metricConfig(config, String(r.name)))}
 <dl class="kv"><dt>p-value</dt><dd>${fmtP(pValue)}</dd><dt>Effect size (${effectLabel})</dt><dd>${fmt(effect)}</dd>
 <dt>Points used / removed</dt><dd>${pair ? html`${pointsLine('control', control, cs)}<br>${pointsLine('experiment', experiment, es)}` : '—'}</dd></dl></div>

@@ -28,7 +28,8 @@ pre { background: var(--soft); border: 1px solid var(--line); padding: 8px; whit
 .reason { margin: 4px 0; }
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
 .kv dt { color: var(--muted); } .kv dd { margin: 0; min-width: 0; }
-table { border-collapse: collapse; margin: 8px 0; min-width: 100%; }
+table { border-collapse: collapse; margin: 8px 0; min-width: 100%; overflow-wrap: normal; }
+td code { overflow-wrap: anywhere; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 .scroll { overflow-x: auto; max-width: 100%; }
@@ -41,6 +42,7 @@ nav li { margin: 2px 0; }
 .legend svg { vertical-align: middle; }
 .ln { stroke-width: 2; } .ln.ctl { stroke: var(--ctl); } .ln.exp { stroke: var(--exp); stroke-dasharray: 6 4; }
 .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+.grid2 > div { min-width: 0; }
 @media (max-width: 700px) { .grid2 { grid-template-columns: 1fr; } h1 { font-size: 22px; } .kv { grid-template-columns: 1fr; } .kv dt { margin-top: 4px; } }
 figure { margin: 4px 0; }
 figure svg { width: 100%; height: auto; display: block; }

@@ -4,7 +4,7 @@
 // failing metric first, a chart per metric with both series drawn, nothing loaded from anywhere
 // but 127.0.0.1, no console errors, no horizontal scroll at phone width, every metric reached with
 // Tab. Screenshots go to test-output/report/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithPrometheus, startPrometheus, type RunningPrometheus } from '../support/prometheus.ts';
 import { CANARY_DATASET, END, LATENCY, START, STEP } from '../support/prometheus-data.ts';
 import { useLocalService } from '../support/service.ts';
+import { canaria } from '../cli/run-canaria.ts';
 
 // Functions passed to page.evaluate run in the page; the project compiles without the DOM library.
 declare const document: any;
@@ -83,7 +84,7 @@ suite('the report page and the console in chromium', () => {
     // Any request to another host fails the test (and is refused).
     await context.route('**/*', (route) => {
       const url = new URL(route.request().url());
-      if (url.protocol === 'blob:' || url.protocol === 'data:' || url.hostname === '127.0.0.1') return route.continue();
+      if (url.protocol === 'blob:' || url.protocol === 'data:' || url.protocol === 'file:' || url.hostname === '127.0.0.1') return route.continue();
       foreign.push(route.request().url());
       return route.abort();
     });
@@ -194,6 +195,39 @@ suite('the report page and the console in chromium', () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
     await phone.close();
     await page.close();
+  });
+
+  it('canaria report ID writes the page the service serves; an unknown execution is exit 2', async () => {
+    const file = join(userDataDir, 'cli-report.html');
+    const run = await canaria(['report', ids.fail, '--url', svc.url(), '--out', file]);
+    expect(run.code, run.stderr).toBe(0);
+    const served = await fetch(`${svc.url()}/canary/${ids.fail}/report`).then((r) => r.text());
+    expect(readFileSync(file, 'utf8')).toBe(served);
+    const unknown = await canaria(['report', '01NOSUCHEXECUTION00000000000', '--url', svc.url()]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^canaria report: .*01NOSUCHEXECUTION00000000000/);
+    expect(unknown.stdout).toBe('');
+  });
+
+  it('canaria analyze --report FILE writes a page that works opened from disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'canaria-analyze-report-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config('cli-bad', [metric('latency_p99', LATENCY.worse)])));
+      writeFileSync(join(dir, 'accounts.json'), JSON.stringify({ accounts: [{ name: 'prom', type: 'prometheus', endpoint: prom.url }] }));
+      const file = join(dir, 'report.html');
+      const run = await canaria(['analyze', '--config', join(dir, 'config.json'), '--accounts', join(dir, 'accounts.json'), '--control', 'version="baseline"', '--experiment', 'version="canary"', '--start', window.start, '--end', window.end, '--report', file]);
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.stderr).toContain(`report written to ${file}`);
+      const page = await context.newPage();
+      page.on('pageerror', (e) => errors.push(`file: ${e.message}`));
+      await page.goto(`file://${file}`);
+      await page.waitForSelector('html[data-charts-ready]');
+      expect(await page.textContent('#verdict')).toBe('Fail');
+      expect(await page.getAttribute('.chart', 'data-series-drawn')).toBe('2');
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('loaded nothing from anywhere but 127.0.0.1, with no console errors', () => {

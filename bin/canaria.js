@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // canaria's command line. Runs on Node 22 (the node@22 devDependency), which loads the
-// TypeScript sources directly.
-import { main } from '../lib/cli/main.ts';
+// TypeScript sources directly, or a cached bundle of them (cli-bundle.js: a faster start).
+import { loadMain } from './cli-bundle.js';
+
+const { main } = await loadMain();
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

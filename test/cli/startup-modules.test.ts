@@ -19,12 +19,12 @@ const FORBIDDEN = /\/node_modules\/(@aws-sdk\/[^/]+|dynalite|s3rver|aws-local-st
 
 let n = 0;
 /** Runs `canaria ARGS` and returns its exit code and the packages under FORBIDDEN it loaded. */
-function loadedBy(args: string[]) {
+function loadedBy(args: string[], env: NodeJS.ProcessEnv = {}) {
   const trace = join(dir, `trace-${n++}.txt`);
   const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, CANARIA_MODULE_TRACE: trace },
+    env: { ...process.env, CANARIA_MODULE_TRACE: trace, ...env },
   });
   const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
   const forbidden = [...new Set(urls.flatMap((u) => FORBIDDEN.exec(u)?.[1] ?? []))].sort();
@@ -39,19 +39,27 @@ describe('what a command loads at start-up', () => {
     expect(r.forbidden.some((p) => p.startsWith('@aws-sdk/'))).toBe(true);
   });
 
-  it('canaria judge loads neither the AWS SDK, the emulators nor the state-machine runtime', () => {
-    const r = loadedBy(['judge', '--input', EXAMPLE]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.urls.some((u) => u.endsWith('/lib/judge/judge.ts'))).toBe(true);
-    expect(r.forbidden).toEqual([]);
+  it('canaria judge loads neither the AWS SDK, the emulators nor the state-machine runtime (bundle and sources)', () => {
+    const bundled = loadedBy(['judge', '--input', EXAMPLE]);
+    expect(bundled.stderr).toBe('');
+    expect(bundled.code).toBe(0);
+    expect(bundled.urls.some((u) => u.includes('/node_modules/.cache/canaria-cli/'))).toBe(true);
+    expect(bundled.forbidden).toEqual([]);
+
+    const sources = loadedBy(['judge', '--input', EXAMPLE], { CANARIA_NO_BUNDLE: '1' });
+    expect(sources.stderr).toBe('');
+    expect(sources.code).toBe(0);
+    expect(sources.urls.some((u) => u.endsWith('/lib/judge/judge.ts'))).toBe(true);
+    expect(sources.forbidden).toEqual([]);
   });
 
   it('canaria --help and canaria judge --help load nothing of that either', () => {
-    for (const args of [['--help'], ['judge', '--help'], ['--version']]) {
-      const r = loadedBy(args);
-      expect(r.code, args.join(' ')).toBe(0);
-      expect(r.forbidden, args.join(' ')).toEqual([]);
+    for (const env of [{}, { CANARIA_NO_BUNDLE: '1' }]) {
+      for (const args of [['--help'], ['judge', '--help'], ['--version']]) {
+        const r = loadedBy(args, env);
+        expect(r.code, args.join(' ')).toBe(0);
+        expect(r.forbidden, args.join(' ')).toEqual([]);
+      }
     }
   });
 });

@@ -1,0 +1,112 @@
+// Start-up of the command line: Node 22 runs lib/ as TypeScript, but stripping the types of every
+// module on each start costs a few hundred milliseconds (the type stripper itself, then each file).
+// So the CLI runs from a JavaScript bundle of lib/cli/main.ts (esbuild, split per command, npm
+// packages left to Node), cached in node_modules/.cache/canaria-cli/ and used only while every
+// source file it was built from is unchanged (path, size and mtime, checked on each start) and for
+// the same Node version; otherwise it is built again first. Without esbuild (a production install),
+// with CANARIA_NO_BUNDLE=1, or when anything here fails, the CLI runs from the sources as before.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SOURCE_ENTRY = new URL('../lib/cli/main.ts', import.meta.url);
+/**
+ * Builds older than this are removed when a new one is made: not sooner, since a process started
+ * from an older build (a long `canaria serve`) still loads its chunks on demand.
+ */
+const STALE_BUILD_MS = 24 * 3600_000;
+const FORMAT = 1;
+
+/** Inside the project, so that the bundle's imports of npm packages resolve as the sources' do. */
+const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'canaria-cli');
+
+/** The bundle's entry when the manifest's build is current; undefined otherwise. */
+function currentBuild(dir) {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (manifest.format !== FORMAT || manifest.node !== process.version || manifest.root !== ROOT) return undefined;
+  for (const [path, size, mtimeMs] of manifest.inputs) {
+    let s;
+    try {
+      s = statSync(join(ROOT, path));
+    } catch {
+      return undefined;
+    }
+    if (s.size !== size || s.mtimeMs !== mtimeMs) return undefined;
+  }
+  return join(dir, manifest.build, 'main.js');
+}
+
+/** esbuild: every import.meta.url of a source file becomes that file's own URL, as when run unbundled. */
+const sourceUrls = {
+  name: 'canaria-source-urls',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      return { contents: text.replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+    });
+  },
+};
+
+async function build(dir) {
+  const esbuild = await import('esbuild');
+  // Inputs as they are before the build: a file edited during it makes the build stale at once.
+  const name = `build-${Date.now().toString(36)}-${process.pid}`;
+  const out = join(dir, name);
+  const result = await esbuild.build({
+    entryPoints: [fileURLToPath(SOURCE_ENTRY)],
+    absWorkingDir: ROOT,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    packages: 'external',
+    outdir: out,
+    entryNames: '[name]',
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [sourceUrls],
+  });
+  const paths = Object.keys(result.metafile.inputs);
+  const inputs = paths.map((path) => {
+    const s = statSync(join(ROOT, path));
+    return [path, s.size, s.mtimeMs];
+  });
+  const manifest = { format: FORMAT, node: process.version, root: ROOT, build: name, inputs };
+  const tmp = join(dir, `manifest.json.${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(manifest));
+  renameSync(tmp, join(dir, 'manifest.json'));
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith('build-') || entry === name) continue;
+    try {
+      if (Date.now() - statSync(join(dir, entry)).mtimeMs > STALE_BUILD_MS) rmSync(join(dir, entry), { recursive: true, force: true });
+    } catch {
+      // another process removed it
+    }
+  }
+  return join(out, 'main.js');
+}
+
+/** lib/cli/main.ts's module: from the current bundle (built first if need be), else from the sources. */
+export async function loadMain() {
+  if (!process.env.CANARIA_NO_BUNDLE) {
+    try {
+      const dir = CACHE_DIR;
+      let entry = currentBuild(dir);
+      if (!entry) {
+        mkdirSync(dir, { recursive: true });
+        entry = await build(dir);
+      }
+      return await import(pathToFileURL(entry).href);
+    } catch (err) {
+      if (process.env.CANARIA_DEBUG) process.stderr.write(`canaria: running from the sources: ${err?.stack ?? err}\n`);
+    }
+  }
+  return import(SOURCE_ENTRY.href);
+}

@@ -21,7 +21,7 @@ import {
   shareAt,
 } from '../../../lib/judge/canaria-v1/sequential.ts';
 import type { MetricSetPair } from '../../../lib/judge/types.ts';
-import { ar1, config, errorPairs, normal, pair, rng, THRESHOLDS } from './support.ts';
+import { ar1, config, errorPairs, histogramPairs, latencyPair, normal, pair, rng, THRESHOLDS } from './support.ts';
 
 const R = JSON.parse(readFileSync(new URL('../../fixtures/r/canaria-v1-sequential.json', import.meta.url), 'utf8'));
 type Row = Record<string, number>;
@@ -248,5 +248,44 @@ describe('judgeLook', () => {
     expect(meta(r as CanaryLookResult).test.sequential).toBe(false);
     expect(meta(r as CanaryLookResult).test.sequence).toBeUndefined();
     expect('canaria' in r).toBe(false);
+  });
+
+  it('every kind goes through a look without Error labels; an errors sequence with the same seed does not fail A/A', () => {
+    const [e, q] = errorPairs(21, { n: 60, rps: 50, pControl: 1e-3, pExperiment: 1e-3 });
+    const hist = histogramPairs(22, { n: 60 });
+    const sat = { ...latencyPair(23, { n: 60, name: 'memory' }) };
+    const lat = latencyPair(24, { n: 60, name: 'latency', phi: 0.5 });
+    const c = config([
+      { name: 'errors', canaria: { kind: 'errors', denominator: 'requests' } },
+      { name: 'requests', canaria: { kind: 'throughput' } },
+      { name: 'latency_buckets', canaria: { kind: 'latency-histogram' } },
+      { name: 'memory', canaria: { kind: 'saturation' } },
+      { name: 'latency', canaria: { tests: ['level', 'spread'] } },
+    ]);
+    let state: SequenceState | undefined;
+    for (const n of [20, 40, 60]) {
+      const cut = (p: MetricSetPair) => ({ ...p, values: { control: p.values.control.slice(0, n), experiment: p.values.experiment.slice(0, n) } });
+      const r = judgeLook(c, [e, q, ...hist, sat, lat].map(cut), THRESHOLDS, state, { plannedLooks: 3 });
+      state = r.state;
+      expect(r.result.results.map((x) => x.classification)).not.toContain('Error');
+      expect(r.result.canaria.stop).not.toBe('fail');
+      for (const x of r.result.results) {
+        const m = (x.resultMetadata as CanariaResultMetadata).canaria!;
+        expect(m.test.sequential).toBe(true);
+        expect(m.test.sequence?.look).toBe(r.result.canaria.lookIndex);
+      }
+    }
+    expect(state!.looks).toBe(3);
+    expect(Object.keys(state!.metrics).sort()).toEqual(['errors', 'latency', 'latency_buckets', 'memory', 'requests']);
+  });
+
+  it('harm decrease: a drop fails, a rise never does', () => {
+    const c = config([{ name: 'rps', canary: { direction: 'decrease' }, canaria: { margin: 0 } }]);
+    const down = series(31, -1.5);
+    const up = series(32, 1.5);
+    const at = (s: { c: number[]; e: number[] }) => judgeLook(c, [pair('rps', s.c.slice(0, 60), s.e.slice(0, 60))], THRESHOLDS).result;
+    expect(at(down).canaria.stop).toBe('fail');
+    expect(at(down).results[0].classification).toBe('Low');
+    expect(at(up).canaria.stop).not.toBe('fail');
   });
 });

@@ -1,5 +1,5 @@
 // The cells of the judges benchmark (design brief §3.3, families 1–6; family 7, sequential looks,
-// belongs to its own issue). A cell is one data-generating setting; every run of a cell draws one
+// has its own runner in sequential.ts). A cell is one data-generating setting; every run of a cell draws one
 // data set from its own seeded stream and hands it to both judges: NetflixACAJudge-v1.0 (the
 // Kayenta port) and canaria-v1 in two configurations (margin 0, and the kind-default margins).
 import type { CanariaCanaryConfig, CanariaJudgeConfigurations, CanariaMetricConfiguration } from '../../lib/judge/canaria-v1/index.ts';

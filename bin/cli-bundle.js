@@ -1,7 +1,7 @@
 // Start-up of the command line: Node 22 runs lib/ as TypeScript, but stripping the types of every
 // module on each start costs a few hundred milliseconds (the type stripper itself, then each file).
 // So the CLI runs from a JavaScript bundle of lib/cli/main.ts (esbuild, split per command, npm
-// packages left to Node), cached in node_modules/.cache/canaria-cli/ and used only while every
+// packages but zod left to Node), cached in node_modules/.cache/canaria-cli/ and used only while every
 // source file it was built from is unchanged (path, size and mtime, checked on each start) and for
 // the same Node version; otherwise it is built again first. Without esbuild (a production install),
 // with CANARIA_NO_BUNDLE=1, or when anything here fails, the CLI runs from the sources as before.
@@ -53,6 +53,15 @@ const sourceUrls = {
   },
 };
 
+/** npm packages stay Node's to load, except these, bundled: zod is ~100 small modules on every start. */
+const BUNDLED_PACKAGES = /^zod(\/|$)/;
+const packagesExternal = {
+  name: 'canaria-packages-external',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED_PACKAGES.test(args.path) || args.path.startsWith('node:') ? undefined : { path: args.path, external: true }));
+  },
+};
+
 async function build(dir) {
   const esbuild = await import('esbuild');
   // Inputs as they are before the build: a file edited during it makes the build stale at once.
@@ -66,12 +75,11 @@ async function build(dir) {
     format: 'esm',
     platform: 'node',
     target: 'node22',
-    packages: 'external',
     outdir: out,
     entryNames: '[name]',
     metafile: true,
     logLevel: 'silent',
-    plugins: [sourceUrls],
+    plugins: [packagesExternal, sourceUrls],
   });
   const paths = Object.keys(result.metafile.inputs);
   const inputs = paths.map((path) => {

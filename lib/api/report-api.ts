@@ -2,6 +2,7 @@
 // over the same documents the JSON routes serve (lib/report).
 import type { ExecutionStore } from '../analysis/executions.ts';
 import { executionStatus } from '../analysis/status.ts';
+import { loadChartAssets } from '../report/assets.ts';
 import { renderConsole } from '../report/console.ts';
 import { renderReport } from '../report/render.ts';
 import { htmlPage } from './http.ts';
@@ -23,7 +24,10 @@ export async function reportDocuments(executions: ExecutionStore, id: string, no
 export function reportHandlers(deps: ReportApiDeps): Handlers {
   let consolePage: string | undefined;
   return {
-    executionReport: async (_req, { canaryExecutionId }) => htmlPage(200, renderReport(await reportDocuments(deps.executions, canaryExecutionId, deps.now()))),
+    executionReport: async (_req, { canaryExecutionId }) => {
+      const [docs] = await Promise.all([reportDocuments(deps.executions, canaryExecutionId, deps.now()), loadChartAssets()]);
+      return htmlPage(200, renderReport(docs));
+    },
     console: async () => htmlPage(200, (consolePage ??= renderConsole()), "'self'"),
   };
 }

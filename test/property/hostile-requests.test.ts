@@ -62,6 +62,9 @@ function send(base: string, h: Hostile): Promise<Answer> {
 function problem(h: Hostile, a: Answer): string | undefined {
   if (a.status >= 500) return `${a.status}: ${a.text.slice(0, 300)}`;
   if (h.expect === 'refused' && (a.status < 400 || a.status >= 500)) return `not refused: ${a.status} ${a.text.slice(0, 200)}`;
+  // An HTML route (the console, a report page) answers 200 with its page; every refusal is JSON.
+  const page = (ROUTES[h.route] as RouteSpec).response.contentType;
+  if (page && a.status === 200) return a.contentType === `${page}; charset=utf-8` ? undefined : `content-type ${a.contentType} (${a.status}), not ${page}`;
   if (a.contentType !== 'application/json') return `content-type ${a.contentType} (${a.status}): ${a.text.slice(0, 200)}`;
   let json: any;
   try {

@@ -14,6 +14,7 @@
 //
 // Run with `npm run bench:coldstart`. BENCH_COLDSTART_RUNS sets the rounds (default 9).
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -87,13 +88,15 @@ const FLOORS: Record<string, string> = {
 async function floors(work: string): Promise<Bundle[]> {
   const settings = parseDocument(readFileSync(join(repoRoot, 'serverless.yml'), 'utf8')).toJS().custom.esbuild;
   // serverless-esbuild's own settings are not esbuild's.
-  const { exclude, packager, outputFileExtension, ...options } = settings as Record<string, unknown> & { exclude?: string[]; outputFileExtension: string };
+  const { exclude, packager, outputFileExtension, plugins, ...options } = settings as Record<string, unknown> & { exclude?: string[]; outputFileExtension: string; plugins?: string };
   void packager;
+  // serverless-esbuild's `plugins` names a module exporting them; paths (alias) are the service directory's.
+  const loaded = plugins ? createRequire(import.meta.url)(join(repoRoot, plugins)) : [];
   const out: Bundle[] = [];
   for (const [fn, contents] of Object.entries(FLOORS)) {
     const dir = join(work, fn.replace(/\W+/g, '-'));
     const entry = join(dir, `floor${outputFileExtension}`);
-    await build({ ...(options as BuildOptions), external: exclude, stdin: { contents, resolveDir: repoRoot, loader: 'ts' }, outfile: entry, logLevel: 'error' });
+    await build({ ...(options as BuildOptions), plugins: loaded, absWorkingDir: repoRoot, external: exclude, stdin: { contents, resolveDir: repoRoot, loader: 'ts' }, outfile: entry, logLevel: 'error' });
     out.push({ fn, zipBytes: 0, codeBytes: statSync(entry).size, mapBytes: existsSync(`${entry}.map`) ? statSync(`${entry}.map`).size : 0, sdk: [], dir, entry, env: {} });
   }
   return out;

@@ -96,7 +96,8 @@ const CONSOLE_SCRIPT = `(function () {
     return e;
   }
   var ICONS = { Pass: '✔', Marginal: '◐', Fail: '✖', Inconclusive: '?', succeeded: '✔', running: '…', terminal: '⚠' };
-  function badge(text) { return el('span', { 'class': 'badge small' }, [el('span', { 'aria-hidden': 'true', text: ICONS[text] || '•' }), ' ' + text]); }
+  var TONES = { Pass: 'good', succeeded: 'good', Marginal: 'warn', Inconclusive: 'warn', Fail: 'bad', terminal: 'bad' };
+  function badge(text) { return el('span', { 'class': 'badge small ' + (TONES[text] || 'neutral') }, [el('span', { 'aria-hidden': 'true', text: ICONS[text] || '•' }), ' ' + text]); }
   function say(id, text, bad) { var s = document.getElementById(id); s.textContent = text; s.className = 'status-line' + (bad ? ' bad' : ''); }
 
   function openReport(id, ev) {
@@ -116,7 +117,7 @@ const CONSOLE_SCRIPT = `(function () {
       list.forEach(function (x) {
         var judge = x.result && x.result.judgeResult;
         var verdict = judge ? judge.score.classification : '';
-        var link = el('a', { href: base + '/canary/' + encodeURIComponent(x.pipelineId) + '/report', 'class': 'report-link', text: 'report' });
+        var link = el('a', { href: base + '/canary/' + encodeURIComponent(x.pipelineId) + '/report', 'class': 'report-link', text: 'report', 'aria-label': 'Report of ' + ((x.config && x.config.name) || x.canaryConfigId) + ', execution ' + x.pipelineId });
         link.addEventListener('click', function (ev) { openReport(x.pipelineId, ev); });
         body.appendChild(el('tr', { 'data-execution': x.pipelineId }, [
           el('td', { text: x.startTimeIso || x.buildTimeIso || '' }),

@@ -189,13 +189,16 @@ for (i in seq_len(k)) {
 interface ProcessRuns {
   canariaMs: number;
   canariaRuns: number;
+  /** The same command run from the TypeScript sources (CANARIA_NO_BUNDLE=1), and `node -e 0`. */
+  sourcesMs: number;
+  nodeMs: number;
   rMs: number | undefined;
   rRuns: number;
 }
 
-function timeProcess(command: string, args: string[]): { ms: number; stdout: string } {
+function timeProcess(command: string, args: string[], env?: NodeJS.ProcessEnv): { ms: number; stdout: string } {
   const t = performance.now();
-  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28, env: env && { ...process.env, ...env } });
   const ms = performance.now() - t;
   if (r.error || r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
   return { ms, stdout: r.stdout };
@@ -212,8 +215,8 @@ function runProcesses(pairs: MetricSetPair[], expectedJson: string, withR: boole
       writeFileSync(join(dir, `control${i + 1}.f64`), Float64Array.from(p.values.control));
     });
     writeFileSync(join(dir, 'judge.R'), R_PROCESS_SCRIPT);
-    const canariaOnce = () => {
-      const run = timeProcess(process.execPath, [BIN, 'judge', '--input', input]);
+    const canariaOnce = (env?: NodeJS.ProcessEnv) => {
+      const run = timeProcess(process.execPath, [BIN, 'judge', '--input', input], env);
       if (run.stdout.trim() !== expectedJson) {
         console.error('canaria judge (process) printed a result different from the in-process judge');
         process.exit(1);
@@ -222,6 +225,8 @@ function runProcesses(pairs: MetricSetPair[], expectedJson: string, withR: boole
     };
     canariaOnce(); // warm the file cache, as R's first run below warms its own
     const canariaTimes: number[] = [];
+    const sourcesTimes: number[] = [];
+    const nodeTimes: number[] = [];
     const rTimes: number[] = [];
     for (let i = 0; i < (withR ? PROCESS_R_RUNS : 1); i++) {
       if (withR) {
@@ -229,9 +234,20 @@ function runProcesses(pairs: MetricSetPair[], expectedJson: string, withR: boole
         if (r.stdout.split('\n').filter((l) => l.startsWith('result ')).length !== pairs.length) throw new Error('Rscript printed too few results');
         rTimes.push(r.ms);
       }
-      for (let j = 0; j < PROCESS_CANARIA_PER_R; j++) canariaTimes.push(canariaOnce());
+      for (let j = 0; j < PROCESS_CANARIA_PER_R; j++) {
+        canariaTimes.push(canariaOnce());
+        sourcesTimes.push(canariaOnce({ CANARIA_NO_BUNDLE: '1' }));
+        nodeTimes.push(timeProcess(process.execPath, ['-e', '0']).ms);
+      }
     }
-    return { canariaMs: median(canariaTimes), canariaRuns: canariaTimes.length, rMs: withR ? median(rTimes) : undefined, rRuns: rTimes.length };
+    return {
+      canariaMs: median(canariaTimes),
+      canariaRuns: canariaTimes.length,
+      sourcesMs: median(sourcesTimes),
+      nodeMs: median(nodeTimes),
+      rMs: withR ? median(rTimes) : undefined,
+      rRuns: rTimes.length,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -309,6 +325,8 @@ for (const size of SIZES) {
   const processes = runProcesses(pairs, serializeJudgeResult(judged.result), R_VERSION !== undefined);
   console.log(`  whole processes (start, read, judge, print; median wall time, interleaved):`);
   row('canaria judge --input FILE', `${fmt(processes.canariaMs)} ms`, `  (${processes.canariaRuns} runs; output = in-process judge)`);
+  row('  the same from the .ts sources', `${fmt(processes.sourcesMs)} ms`, '  (CANARIA_NO_BUNDLE=1: no cached CLI bundle)');
+  row('  node -e 0 (Node start alone)', `${fmt(processes.nodeMs)} ms`);
   row('Rscript wilcox.test', processes.rMs !== undefined ? `${fmt(processes.rMs)} ms` : 'n/a', processes.rMs !== undefined ? `  (${processes.rRuns} runs)` : '');
   row('R / canaria judge, in-process', r ? `${(r.ms / judged.ms).toFixed(1)}x` : 'n/a');
   row('R / canaria judge, whole process', processes.rMs !== undefined ? `${(processes.rMs / processes.canariaMs).toFixed(1)}x` : 'n/a', '  (goal >= 50x at 10000 points)');

@@ -5,6 +5,7 @@ import { executionStatus } from '../analysis/status.ts';
 import { loadChartAssets } from '../report/assets.ts';
 import { renderConsole } from '../report/console.ts';
 import { renderReport } from '../report/render.ts';
+import { NotFoundError } from '../errors.ts';
 import { htmlPage } from './http.ts';
 import type { Handlers } from './router.ts';
 
@@ -17,7 +18,8 @@ export interface ReportApiDeps {
 export async function reportDocuments(executions: ExecutionStore, id: string, now: number): Promise<{ status: Record<string, unknown>; pairs?: unknown[] }> {
   const status = await executionStatus(executions, id, now);
   const pairListId = typeof status.metricSetPairListId === 'string' ? status.metricSetPairListId : undefined;
-  const pairs = pairListId ? await executions.pairList(pairListId).catch(() => undefined) : undefined;
+  // A pair list retention removed leaves the page without charts; any other failure is the route's.
+  const pairs = pairListId ? await executions.pairList(pairListId).catch((err) => (err instanceof NotFoundError ? undefined : Promise.reject(err))) : undefined;
   return { status, pairs };
 }
 

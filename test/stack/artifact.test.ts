@@ -157,6 +157,11 @@ describeWithPrometheus('the packaged artifact', () => {
     expect(status.json.stageStatus).toEqual({ setupContext: 'succeeded', fetchControl0: 'succeeded', fetchExperiment0: 'succeeded', mixMetrics: 'succeeded', judge: 'succeeded' });
     expect(status.json.result.judgeResult.results[0]).toMatchObject({ name: 'latency', classification: 'Pass' });
     expect(status.json.result.judgeResult.score).toMatchObject({ score: 100, classification: 'Pass' });
+    // Its report page from the canary bundle, with uPlot inside (a zip holds no node_modules).
+    const report = await api.request('GET', `/canary/${id}/report`, { headers: { 'x-api-key': keys.read } });
+    expect(report.status, report.body.slice(0, 300)).toBe(200);
+    expect(report.body).toContain('<span id="verdict">Pass</span>');
+    expect(report.body).toMatch(/<script>\/\* uPlot [\d.]+ \| MIT licence/);
     // Every task of the definition ran from its function's bundle, but RecordFailure.
     const ran = Object.fromEntries([...machine.tasks].map(([state, f]) => [state, f.invocations > 0]));
     expect(ran).toMatchObject({ Plan: true, FetchOne: true, Mix: true, Judge: true, Record: true, RecordFailure: false });

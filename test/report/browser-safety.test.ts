@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../lib/report/render.ts';
 import { dataDirWithKeys } from '../auth/support.ts';
 import { fixture, useLocalService } from '../support/service.ts';
+import { freePort } from '../support/prometheus.ts';
 
 // Functions passed to page.evaluate run in the page; the project compiles without the DOM library.
 declare const document: any;
@@ -24,9 +25,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !required)('report and console safety i
   let context: BrowserContext;
   let dir: string;
   let setup: Awaited<ReturnType<typeof dataDirWithKeys>>;
+  let downUrl: string;
   const errors: string[] = [];
   beforeAll(async () => {
     setup = await dataDirWithKeys();
+    downUrl = `http://127.0.0.1:${await freePort()}`;
     dir = mkdtempSync(join(tmpdir(), 'canaria-report-safety-'));
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
@@ -44,7 +47,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !required)('report and console safety i
     await context?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-  const svc = useLocalService(() => ({ dataDir: setup.dataDir, auth: true }));
+  // A metrics account nobody listens on: an analysis there ends terminal, quickly.
+  const svc = useLocalService(() => ({
+    dataDir: setup.dataDir,
+    auth: true,
+    accounts: [{ name: 'down', type: 'prometheus', endpoint: downUrl }],
+    sourceOptions: { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 2 }, timeoutMs: 1000 },
+    stateMachine: { retryIntervalMs: 5 },
+  }));
 
   it('shows a <script> and an onerror in a metric name, reason and query as text, and runs neither', async () => {
     const result = {
@@ -110,6 +120,33 @@ describe.skipIf(!existsSync(CHROMIUM) && !required)('report and console safety i
     expect(await page.content()).not.toContain(setup.keys.read);
     // The page itself carries no secret: the same bytes with or without auth.
     expect(await fetch(`${svc.url()}/`).then((r) => r.text())).not.toMatch(/cnr_/);
+    await page.close();
+  });
+
+  it('with auth on: a report link opens the report fetched with the key (a plain link could not send it)', async () => {
+    const admin = { authorization: `Bearer ${setup.keys.admin}` };
+    const stored = await svc.call('POST', '/canaryConfig', { body: { ...fixture('seed-canary-config.json'), name: 'console-report' }, headers: admin });
+    expect(stored.status, stored.text).toBe(200);
+    const window = { start: '2024-01-15T10:00:00Z', end: '2024-01-15T11:00:00Z', step: 60 };
+    const scopes = { default: { controlScope: { ...window, scope: 'version="baseline"' }, experimentScope: { ...window, scope: 'version="canary"' } } };
+    const started = await svc.call('POST', `/canary/${stored.json.canaryConfigId}?metricsAccountName=down`, { body: { scopes, thresholds: { pass: 95, marginal: 75 } }, headers: admin });
+    expect(started.status, started.text).toBe(200);
+    const id = started.json.canaryExecutionId;
+    for (let i = 0; i < 200 && !(await svc.call('GET', `/canary/${id}`, { headers: admin })).json.complete; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await svc.call('GET', `/canary/${id}/report`)).status).toBe(401);
+
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${svc.url()}/`);
+    await page.fill('#api-key', setup.keys.read);
+    await page.press('#api-key', 'Enter');
+    const link = page.locator(`#executions-table tr[data-execution="${id}"] a.report-link`);
+    await link.waitFor();
+    const [report] = await Promise.all([context.waitForEvent('page'), link.click()]);
+    await report.waitForSelector('#verdict');
+    expect(await report.textContent('#verdict')).toBe('terminal');
+    expect(await report.textContent('header')).toContain('The analysis failed in fetch');
+    await report.close();
     await page.close();
   });
 

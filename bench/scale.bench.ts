@@ -4,7 +4,11 @@
 //
 //   GET /canaryConfig?application=app0            with 10, 1,000 and 10,000 stored configs (10 applications)
 //   GET /canary/executions?application=app0&limit=20   with 1,000 and 100,000 recorded executions (10 applications)
-//   POST /v1/judgements, one analysis             with 20, 100 and 200 metrics (real Prometheus, 120 points per side)
+//   POST /v1/judgements, one analysis             with 20, 100 and 200 metrics (real Prometheus, 121 points per side)
+//   POST /v1/judgements, one 10-metric analysis   with ~1,000 and 7,201 points per side (steps of 7 s and 1 s over the
+//                                                 test data's 2 h; 100,000 is out of reach: Prometheus answers at most
+//                                                 11,000 points per series and query, and steps are whole seconds)
+//   50 concurrent POST /v1/judgements             on one service: all complete, each with its own execution and verdict
 //
 // Each size runs in two fresh processes: one fills a data directory (SQLite on disk, as `canaria
 // serve` keeps it) through the stores, one starts the service on it and times the requests over
@@ -25,7 +29,7 @@ import { httpCall } from '../test/support/http.ts';
 import { prometheusAvailable, startPrometheus } from '../test/support/prometheus.ts';
 import { CANARY_DATASET, END, LATENCY, START, STEP } from '../test/support/prometheus-data.ts';
 
-type Kind = 'configs' | 'executions' | 'metrics';
+type Kind = 'configs' | 'executions' | 'metrics' | 'points' | 'concurrent';
 const CASES: Array<[Kind, number]> = [
   ['configs', 10],
   ['configs', 1_000],
@@ -35,7 +39,16 @@ const CASES: Array<[Kind, number]> = [
   ['metrics', 20],
   ['metrics', 100],
   ['metrics', 200],
+  ['points', 1_000],
+  ['points', 7_201],
+  ['concurrent', 50],
 ];
+/** Analyses of these kinds talk to Prometheus. */
+const ANALYSES: readonly Kind[] = ['metrics', 'points', 'concurrent'];
+const WINDOW_SEC = END - START;
+/** The whole-second step giving about `points` points per side over the test data's window. */
+const stepFor = (points: number) => Math.max(1, Math.floor(WINDOW_SEC / (points - 1)));
+const pointsAt = (step: number) => Math.floor(WINDOW_SEC / step) + 1;
 const APPLICATIONS = 10;
 const MIN_RUNS = 5;
 const MIN_MS = 1_000;
@@ -43,8 +56,11 @@ const ANALYSIS_RUNS = 3;
 const SELF = fileURLToPath(import.meta.url);
 
 const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
-const window = { start: iso(START), end: iso(END), step: STEP };
-const scopes = { default: { controlScope: { ...window, scope: 'version="baseline"' }, experimentScope: { ...window, scope: 'version="canary"' } } };
+const scopesAt = (step: number) => {
+  const window = { start: iso(START), end: iso(END), step };
+  return { default: { controlScope: { ...window, scope: 'version="baseline"' }, experimentScope: { ...window, scope: 'version="canary"' } } };
+};
+const scopes = scopesAt(STEP);
 const thresholds = { pass: 75, marginal: 50 };
 
 function config(name: string, application: string, metrics: number): CanaryConfig {
@@ -114,19 +130,36 @@ interface Measured {
 }
 
 async function measure(kind: Kind, size: number, dataDir: string): Promise<Measured> {
-  const prom = kind === 'metrics' ? await startPrometheus([...CANARY_DATASET]) : undefined;
+  const prom = ANALYSES.includes(kind) ? await startPrometheus([...CANARY_DATASET]) : undefined;
   const service = await startLocalService({ port: 0, dataDir, accounts: prom ? [{ name: 'prom', type: 'prometheus', endpoint: prom.url }] : [] });
   try {
     let op: () => Promise<number>;
-    if (kind === 'metrics') {
-      const stored = await httpCall(service.url, 'POST', '/canaryConfig', { body: config('scale', 'app0', size) });
+    if (ANALYSES.includes(kind)) {
+      const metrics = kind === 'metrics' ? size : 10;
+      const stored = await httpCall(service.url, 'POST', '/canaryConfig', { body: config('scale', 'app0', metrics) });
       const canaryConfigId = stored.json.canaryConfigId as string;
-      op = async () => {
+      const analysisScopes = kind === 'points' ? scopesAt(stepFor(size)) : scopes;
+      const judgement = async () => {
         const r = await httpCall(service.url, 'POST', '/v1/judgements', {
-          body: { canaryConfigId, application: 'app0', metricsAccountName: 'prom', scopes, thresholds, timeoutSeconds: 28 },
+          body: { canaryConfigId, application: 'app0', metricsAccountName: 'prom', scopes: analysisScopes, thresholds, timeoutSeconds: 28 },
         });
-        if (r.status !== 200 || !r.json.judgement?.complete) throw new Error(`/v1/judgements: ${r.status} ${r.text.slice(0, 300)}`);
-        return size;
+        const j = r.json?.judgement;
+        if (r.status !== 200 || !j?.complete || j.phase === 'Error' || typeof j.score !== 'number') throw new Error(`/v1/judgements: ${r.status} ${r.text.slice(0, 300)}`);
+        return j as { executionId: string; score: number };
+      };
+      op = async () => {
+        if (kind !== 'concurrent') {
+          await judgement();
+          return kind === 'points' ? pointsAt(stepFor(size)) : size;
+        }
+        const all = await Promise.all(Array.from({ length: size }, judgement));
+        // Each its own execution, and each execution's own verdict as its record has it.
+        if (new Set(all.map((j) => j.executionId)).size !== size) throw new Error('concurrent analyses shared an execution');
+        for (const j of all) {
+          const status = await httpCall(service.url, 'GET', `/canary/${j.executionId}`);
+          if (status.json.status !== 'succeeded' || status.json.result?.judgeResult?.score?.score !== j.score) throw new Error(`execution ${j.executionId}: ${status.text.slice(0, 300)}`);
+        }
+        return all.length;
       };
     } else {
       const path = kind === 'configs' ? '/canaryConfig?application=app0' : '/canary/executions?application=app0&limit=20';
@@ -139,9 +172,10 @@ async function measure(kind: Kind, size: number, dataDir: string): Promise<Measu
     const startRssMb = mb(process.memoryUsage().rss);
     let items = await op(); // warm-up
     const times: number[] = [];
-    const minRuns = kind === 'metrics' ? ANALYSIS_RUNS : MIN_RUNS;
+    const analysis = ANALYSES.includes(kind);
+    const minRuns = analysis ? ANALYSIS_RUNS : MIN_RUNS;
     const t0 = performance.now();
-    while (times.length < minRuns || (kind !== 'metrics' && performance.now() - t0 < MIN_MS)) {
+    while (times.length < minRuns || (!analysis && performance.now() - t0 < MIN_MS)) {
       const t = performance.now();
       items = await op();
       times.push(performance.now() - t);
@@ -165,8 +199,11 @@ const OPS: Record<Kind, string> = {
   configs: 'GET /canaryConfig?application=app0',
   executions: 'GET /canary/executions?application=app0&limit=20',
   metrics: 'POST /v1/judgements (one analysis)',
+  points: 'POST /v1/judgements (one 10-metric analysis)',
+  concurrent: '50 x POST /v1/judgements at once (10 metrics)',
 };
-const UNITS: Record<Kind, string> = { configs: 'stored configs', executions: 'stored executions', metrics: 'metrics' };
+const UNITS: Record<Kind, string> = { configs: 'stored configs', executions: 'stored executions', metrics: 'metrics', points: 'points per side', concurrent: 'analyses' };
+const ANSWERS: Record<Kind, string> = { configs: '', executions: '', metrics: ' m', points: ' pts', concurrent: ' ok' };
 
 async function parent(): Promise<void> {
   const wanted = process.env.BENCH_SCALE_SIZES?.split(',').map((s) => s.trim());
@@ -175,10 +212,10 @@ async function parent(): Promise<void> {
   console.log(`node ${process.version}, ${cpus().length} CPU(s); SQLite on disk in a temporary data directory; ${APPLICATIONS} applications`);
   console.log('time per op: median wall ms over HTTP (>= 5 runs and >= 1 s; analyses: 3 runs after one warm-up)');
   console.log('memory: RSS of the serving process once started, and its peak (maxRSS) after the runs\n');
-  console.log(`  ${'operation'.padEnd(50)} ${'size'.padStart(22)} ${'fill'.padStart(9)} ${'per op'.padStart(10)} ${'runs'.padStart(5)} ${'answer'.padStart(7)} ${'RSS start'.padStart(10)} ${'RSS peak'.padStart(9)}`);
+  console.log(`  ${'operation'.padEnd(50)} ${'size'.padStart(22)} ${'fill'.padStart(9)} ${'per op'.padStart(10)} ${'runs'.padStart(5)} ${'answer'.padStart(9)} ${'RSS start'.padStart(10)} ${'RSS peak'.padStart(9)}`);
   let last: Kind | undefined;
   for (const [kind, size] of cases) {
-    if (kind === 'metrics' && !prom.ok) {
+    if (ANALYSES.includes(kind) && !prom.ok) {
       console.log(`  ${OPS[kind].padEnd(50)} ${`${size} ${UNITS[kind]}`.padStart(22)}   skipped: ${prom.reason}`);
       continue;
     }
@@ -190,15 +227,16 @@ async function parent(): Promise<void> {
       child(['--fill', kind, String(size), dir]);
       const fillS = (performance.now() - f0) / 1000;
       const m = JSON.parse(child(['--measure', kind, String(size), dir]).split('\n').pop()!) as Measured;
-      const answer = kind === 'metrics' ? `${m.items} m` : `${m.items}`;
+      const answer = `${m.items}${ANSWERS[kind]}`;
       console.log(
-        `  ${OPS[kind].padEnd(50)} ${`${size.toLocaleString('en-US')} ${UNITS[kind]}`.padStart(22)} ${`${fillS.toFixed(1)} s`.padStart(9)} ${`${m.opMs.toFixed(m.opMs < 10 ? 2 : 1)} ms`.padStart(10)} ${String(m.runs).padStart(5)} ${answer.padStart(7)} ${`${m.startRssMb.toFixed(0)} MB`.padStart(10)} ${`${m.peakRssMb.toFixed(0)} MB`.padStart(9)}`,
+        `  ${OPS[kind].padEnd(50)} ${`${size.toLocaleString('en-US')} ${UNITS[kind]}`.padStart(22)} ${`${fillS.toFixed(1)} s`.padStart(9)} ${`${m.opMs.toFixed(m.opMs < 10 ? 2 : 1)} ms`.padStart(10)} ${String(m.runs).padStart(5)} ${answer.padStart(9)} ${`${m.startRssMb.toFixed(0)} MB`.padStart(10)} ${`${m.peakRssMb.toFixed(0)} MB`.padStart(9)}`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  console.log('\n"answer": configs or executions in the reply (the application\'s share; limit 20), or metrics judged.');
+  console.log('\n"answer": configs or executions in the reply (the application\'s share; limit 20), metrics judged, points per side, or');
+  console.log('analyses complete with their own execution and verdict; "per op" of the 50 is the wall time until all have answered.');
 }
 
 const [mode, kind, size, dir] = process.argv.slice(2);

@@ -62,7 +62,9 @@ describeWithPrometheus('the packaged artifact', () => {
   const keys: Record<'admin' | 'read', string> = { admin: '', read: '' };
 
   beforeAll(async () => {
+    const t0 = performance.now();
     const stack = packagedStack(TEST_ACCOUNTS);
+    const t1 = performance.now();
     [prom, emulators, sfn] = await Promise.all([startPrometheus([...CANARY_DATASET]), startEmulators(), stepFunctionsEndpoint()]);
     const apiKeys = new ApiKeyStore(createStorage(emulators).records);
     keys.admin = (await apiKeys.create({ name: 'artifact-admin', scope: 'admin' })).key;
@@ -91,7 +93,13 @@ describeWithPrometheus('the packaged artifact', () => {
       }),
     );
     // Every function's INIT (its bundle loaded with its environment) before any request.
+    const t2 = performance.now();
     await Promise.all([...functions.values()].map((f) => f.start()));
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(
+      `artifact: package ${s(t1 - t0)} (reused while its inputs are unchanged), Prometheus and emulators ${s(t2 - t1)}, ${functions.size} functions started ${s(performance.now() - t2)} ` +
+        `(INIT ${[...functions.values()].map((f) => `${f.fn.name} ${Math.round(f.initMs[0])} ms`).join(', ')})`,
+    );
     api = new HttpApi(stack.template, functions);
     machine = templateStateMachine(stack.template, 'CanaryAnalysis', functions);
     sfn.serve(machine);

@@ -8,7 +8,7 @@ import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.t
 import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request.ts';
 import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
-import { chooseJudges, runJudge } from '../judge/judges.ts';
+import { judgeSuppliedPairs } from '../judge/judges.ts';
 import { CANARIA_V1_JUDGE } from '../judge/names.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
 import { ValidationError } from '../config/validation.ts';
@@ -369,6 +369,5 @@ export function taskHandlers(deps: TaskDeps) {
  */
 export function judgeRemoteBody(body: unknown): unknown {
   const request = parseWith(judgeRequestSchema, body);
-  const { primary } = chooseJudges(request.canaryConfig);
-  return JSON.parse(kayentaJson(runJudge(primary, request.canaryConfig, request.metricSetPairList, request.scoreThresholds)));
+  return JSON.parse(kayentaJson(judgeSuppliedPairs(request.canaryConfig, request.metricSetPairList, request.scoreThresholds)));
 }

@@ -11,7 +11,7 @@ import { resolveWindows } from '../config/execution-request.ts';
 import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request.ts';
 import { parseWith } from '../config/validation.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
-import { chooseJudges, JUDGE_NAMES, runJudge } from '../judge/judges.ts';
+import { chooseJudges, JUDGE_NAMES, judgeSuppliedPairs, runJudge } from '../judge/judges.ts';
 import type { MetricSetPair } from '../judge/types.ts';
 import { sleep } from '../metrics/retry.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
@@ -192,8 +192,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
 
     remoteJudge: async (req) => {
       const body = readJsonBody(req, judgeRequestSchema);
-      const { primary } = chooseJudges(body.canaryConfig, first(req, 'judge'));
-      return json(200, runJudge(primary, body.canaryConfig, body.metricSetPairList, body.scoreThresholds));
+      return json(200, judgeSuppliedPairs(body.canaryConfig, body.metricSetPairList, body.scoreThresholds, first(req, 'judge')));
     },
 
     rejudge: async (req) => {

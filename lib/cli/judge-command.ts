@@ -2,7 +2,7 @@
 import { judgeRequestSchema } from '../config/judge-request.ts';
 import { parseWith, ValidationError } from '../config/validation.ts';
 import { serializeJudgeResult } from '../judge/judge.ts';
-import { chooseJudges, JudgeChoiceError, runJudge, type JudgeName } from '../judge/judges.ts';
+import { JudgeChoiceError, judgeSuppliedPairs } from '../judge/judges.ts';
 import { MAX_LISTED_PROBLEMS, parseOptions, readJsonInput, UsageError, usageErrorOf } from './io.ts';
 
 export const JUDGE_HELP = `Usage: canaria judge --input FILE|- [--judge NAME] [--pretty]
@@ -45,13 +45,12 @@ export async function judgeCommand(args: string[]): Promise<void> {
     if (err instanceof ValidationError) throw usageErrorOf(err);
     throw err;
   }
-  let primary: JudgeName;
+  let result;
   try {
-    primary = chooseJudges(request.canaryConfig, opts.judge, '--judge').primary;
+    result = judgeSuppliedPairs(request.canaryConfig, request.metricSetPairList, request.scoreThresholds, opts.judge, '--judge');
   } catch (err) {
     if (err instanceof JudgeChoiceError) throw new UsageError(err.message, err.issues);
     throw err;
   }
-  const result = runJudge(primary, request.canaryConfig, request.metricSetPairList, request.scoreThresholds);
   process.stdout.write(`${serializeJudgeResult(result, opts.pretty ? 2 : undefined)}\n`);
 }

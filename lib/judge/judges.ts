@@ -90,3 +90,17 @@ export function chooseJudges(config: JudgedConfig, override?: string, overrideFi
   if (problems.length > 0) throw new JudgeChoiceError(problems[0].slice(0, problems[0].indexOf(':')), problems[0], problems);
   return { primary, shadows };
 }
+
+/**
+ * Kayenta's RemoteJudge body judged (POST /judge, canaria judge, the judge Lambda invoked
+ * directly): the judge chosen and checked as for an analysis, and, the caller having supplied
+ * the pairs, the pairs checked too (JudgeChoiceError naming the field).
+ */
+export function judgeSuppliedPairs(config: JudgedConfig, pairs: readonly MetricSetPair[], thresholds: ScoreThresholds, override?: string, overrideField = 'judge'): CanaryJudgeResult {
+  const { primary, shadows } = chooseJudges(config, override, overrideField);
+  if (primary === CANARIA_V1_JUDGE || shadows.includes(CANARIA_V1_JUDGE)) {
+    const problems = canariaV1.checkPairs(config, pairs).map((p) => `${p.field}: ${p.message}`);
+    if (problems.length > 0) throw new JudgeChoiceError(problems[0].slice(0, problems[0].indexOf(':')), problems[0], problems);
+  }
+  return runJudge(primary, config, pairs, thresholds);
+}

@@ -84,6 +84,30 @@ describe('choosing the judge', () => {
   });
 });
 
+describe('pairs a caller supplies to canaria-v1', () => {
+  const svc = useLocalService();
+  const errorsBody = (denominatorTags: Record<string, string> | null) => {
+    const b = body({ name: 'canaria-v1' });
+    b.canaryConfig.metrics = [
+      { name: 'errors', groups: ['g'], analysisConfigurations: { canary: { direction: 'increase' }, canaria: { kind: 'errors', denominator: 'requests' } } as any },
+      { name: 'requests', groups: ['g'], analysisConfigurations: { canary: { muted: true } } as any },
+    ];
+    const errors = { ...b.metricSetPairList[1], name: 'errors', tags: { region: 'eu' } };
+    b.metricSetPairList = denominatorTags ? [errors, { ...b.metricSetPairList[1], name: 'requests', tags: denominatorTags }] : [errors];
+    return b;
+  };
+
+  it('refuses an errors metric without its denominator pairs, or with none of its tags, naming the field', async () => {
+    const none = await svc.call('POST', '/judge', { body: errorsBody(null) });
+    expect(none.status).toBe(400);
+    expect(none.json.message).toMatch(/^metricSetPairList\[0\]: errors metric "errors" needs the pairs of its denominator "requests"/);
+    const other = await svc.call('POST', '/judge', { body: errorsBody({ region: 'us' }) });
+    expect(other.status).toBe(400);
+    expect(other.json.message).toMatch(/^metricSetPairList\[0\]\.tags: no pair of the denominator "requests" has the tags \{"region":"eu"\}/);
+    expect((await svc.call('POST', '/judge', { body: errorsBody({ region: 'eu' }) })).status).toBe(200);
+  });
+});
+
 describe('canaria judge --judge', () => {
   const canaria = (args: string[], stdin: string) => spawnSync(process.execPath, [join(ROOT, 'bin/canaria.js'), ...args], { input: stdin, encoding: 'utf8', cwd: ROOT });
 

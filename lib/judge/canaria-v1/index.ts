@@ -47,6 +47,28 @@ interface PairGroup {
   tags: Record<string, string>;
 }
 
+/**
+ * Pair problems a caller who supplies the pairs (POST /judge, canaria judge) must fix, each
+ * naming the field: an errors metric's pair without a denominator pair of the same tags.
+ * (In an analysis canaria fetched the pairs itself: there the metric becomes Error instead.)
+ */
+export function checkPairs(canaryConfig: CanariaCanaryConfig, metricSetPairList: readonly MetricSetPair[]): Array<{ field: string; message: string }> {
+  const out: Array<{ field: string; message: string }> = [];
+  const showTags = (t: Record<string, string> = {}) => JSON.stringify(t);
+  const sameTags = (a: Record<string, string> = {}, b: Record<string, string> = {}) => showTags(Object.fromEntries(Object.entries(a).sort())) === showTags(Object.fromEntries(Object.entries(b).sort()));
+  metricSetPairList.forEach((pair, i) => {
+    const metric = canaryConfig.metrics.find((m) => m.name === pair.name);
+    const c = metric?.analysisConfigurations?.canaria;
+    if (c?.kind !== 'errors' || typeof c.denominator !== 'string') return;
+    const denominators = metricSetPairList.filter((p) => p.name === c.denominator);
+    if (denominators.length === 0) out.push({ field: `metricSetPairList[${i}]`, message: `errors metric ${JSON.stringify(pair.name)} needs the pairs of its denominator ${JSON.stringify(c.denominator)}, and there are none` });
+    else if (!denominators.some((d) => sameTags(d.tags, pair.tags))) {
+      out.push({ field: `metricSetPairList[${i}].tags`, message: `no pair of the denominator ${JSON.stringify(c.denominator)} has the tags ${showTags(pair.tags)} (its pairs have ${denominators.map((d) => showTags(d.tags)).join(', ')})` });
+    }
+  });
+  return out;
+}
+
 const tagKey = (tags: Record<string, string>) => JSON.stringify(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** One unit per pair; a latency-histogram metric's pairs are grouped by their tags without `le`. */

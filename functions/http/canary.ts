@@ -1,10 +1,12 @@
 // POST /canary[/{canaryConfigId}], GET /canary/{id}, GET /canary/executions, GET /metricSetPairList/{id},
-// GET /judges, POST /judge, GET /credentials, GET /metricsServices, POST /v1/judgements,
+// GET /judges, POST /judge, POST /judges/judge, GET /credentials, GET /metricsServices, POST /v1/judgements,
+// GET /canary/{id}/report, GET / (the console),
 // GET /canary/{id}/report and GET / (the report page and the console)
 import { StepFunctionsStarter } from '../../lib/analysis/aws-starter.ts';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
 import { canaryHandlers } from '../../lib/api/canary-api.ts';
 import { httpApiHandler } from '../../lib/api/lambda.ts';
+import { kayentaSecretFromEnvironment } from '../../lib/auth/ssm-secret.ts';
 import { reportHandlers } from '../../lib/api/report-api.ts';
 import { createApp } from '../../lib/api/router.ts';
 import { deployedAccounts } from '../../lib/metrics/sources.ts';
@@ -26,4 +28,5 @@ export const handler = httpApiHandler(
     }),
     ...reportHandlers({ executions, now: Date.now }),
   }),
+  { kayentaSecret: kayentaSecretFromEnvironment() },
 );

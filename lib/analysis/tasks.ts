@@ -67,7 +67,7 @@ export function boundedError(err: unknown): Error {
   return bounded;
 }
 
-/** `task` whose failures are bounded errors. */
+/** `task` whose failures are bounded errors. Wrapping has no side effect: the tasks are marked @__PURE__, so each Lambda bundle keeps only the task it runs. */
 function bounded<A extends unknown[], R>(task: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return (...args) =>
     task(...args).catch((err: unknown) => {
@@ -125,7 +125,7 @@ async function startDirect({ input, executionName, executionArn, startTime }: Pl
   return result.id;
 }
 
-export const plan = bounded(async (planInput: PlanInput, deps: TaskDeps): Promise<Plan> => {
+export const plan = /* @__PURE__ */ bounded(async (planInput: PlanInput, deps: TaskDeps): Promise<Plan> => {
   const { input, startTime } = planInput;
   // The deadline counts from the execution's start, which TimeoutSeconds counts from too.
   const started = startTime !== undefined && !Number.isNaN(Date.parse(startTime)) ? Date.parse(startTime) : deps.now();
@@ -141,7 +141,7 @@ export const plan = bounded(async (planInput: PlanInput, deps: TaskDeps): Promis
 /** A fetch's result in the state: the sets themselves when within the plan's inlineBytes, else a note that S3 has them. */
 export type FetchResult = { sets: unknown[] } | { stored: true };
 
-export const fetchOne = bounded(async (item: FetchItem, deps: TaskDeps): Promise<FetchResult> => {
+export const fetchOne = /* @__PURE__ */ bounded(async (item: FetchItem, deps: TaskDeps): Promise<FetchResult> => {
   const started = deps.now();
   const untilDeadline = item.fetchDeadlineMillis === undefined ? Infinity : item.fetchDeadlineMillis - started;
   const document = deps.executions.document(item.executionId);
@@ -216,7 +216,7 @@ export interface MixOutput {
   storedSets: string[];
 }
 
-export const mix = bounded(async ({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<MixOutput> => {
+export const mix = /* @__PURE__ */ bounded(async ({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<MixOutput> => {
   const { config } = await deps.executions.document(executionId);
   await deps.executions.update(executionId, { stage: 'mixMetrics' });
   const setsOf = (metric: number, side: number): Promise<unknown[]> => {
@@ -246,7 +246,7 @@ export const mix = bounded(async ({ executionId, fetched }: MixInput, deps: Task
   return { metricSetPairListId, storedSets };
 });
 
-export const judgeTask = bounded(async (
+export const judgeTask = /* @__PURE__ */ bounded(async (
   { executionId, metricSetPairListId }: { executionId: string; metricSetPairListId: string },
   deps: TaskDeps,
 ): Promise<{ score: number; classification: string }> => {
@@ -265,7 +265,7 @@ export const judgeTask = bounded(async (
   return { score: result.score.score, classification: result.score.classification };
 });
 
-export const record = bounded(async (
+export const record = /* @__PURE__ */ bounded(async (
   input: { executionId: string; metricSetPairListId: string; storedSets?: string[]; score: number; classification: string },
   deps: TaskDeps,
 ): Promise<void> => {
@@ -324,7 +324,7 @@ function causeMessage(cause: string | undefined): string | undefined {
 /** Failures a later try may not meet (a slow or flaky metric store, a timeout). */
 const RETRYABLE = new Set(['TransientFetchError', 'AnalysisTimeout', 'States.Timeout', 'Sandbox.Timedout']);
 
-export const recordFailure = bounded(async ({ input, executionName, executionArn, startTime }: FailureInput, deps: TaskDeps): Promise<void> => {
+export const recordFailure = /* @__PURE__ */ bounded(async ({ input, executionName, executionArn, startTime }: FailureInput, deps: TaskDeps): Promise<void> => {
   const executionId = input.plan?.executionId ?? (input.direct ? directExecutionId(executionName) : typeof input.executionId === 'string' ? input.executionId : undefined);
   if (executionId === undefined) return;
   const record = await deps.executions.find(executionId);

@@ -1,7 +1,7 @@
 // The only place that knows API Gateway's event shapes (HTTP API, payload 2.0).
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ssmSecretSource, type SecretSource } from '../auth/kayenta-secret.ts';
+import type { SecretSource } from '../auth/kayenta-secret.ts';
 import { GATEWAY_IDENTITY, gatewayAuthenticator, withAuth, withKayentaPrefix, type AuthRequest, type GatewayIdentity } from './auth.ts';
 import { errorBody, parseQueryString, type ApiResponse } from './http.ts';
 import type { App } from './router.ts';
@@ -52,19 +52,13 @@ export function toHttpApiResult(res: ApiResponse): APIGatewayProxyStructuredResu
 }
 
 export interface HttpApiAuthOptions {
-  /** The secret of /k/{secret}/ (undefined: not served). Default: the SSM parameter CANARIA_KAYENTA_SECRET_PARAMETER names. */
+  /**
+   * The secret of /k/{secret}/ (undefined: not served). The functions that serve the kayenta
+   * routes pass lib/auth/ssm-secret.ts kayentaSecretFromEnvironment().
+   */
   kayentaSecret?: SecretSource;
   /** The prefix of canaria's OAuth2 scopes in a JWT. Default: CANARIA_JWT_SCOPE_PREFIX, else `canaria/`. */
   jwtScopePrefix?: string;
-}
-
-/** The auth settings of a deployed function, from the environment serverless.yml sets. */
-export function authFromEnvironment(env: NodeJS.ProcessEnv = process.env): HttpApiAuthOptions {
-  const parameter = env.CANARIA_KAYENTA_SECRET_PARAMETER;
-  return {
-    kayentaSecret: parameter ? ssmSecretSource(parameter) : undefined,
-    jwtScopePrefix: env.CANARIA_JWT_SCOPE_PREFIX || undefined,
-  };
 }
 
 /**
@@ -72,9 +66,10 @@ export function authFromEnvironment(env: NodeJS.ProcessEnv = process.env): HttpA
  * /health needs the verdict of the stack's authorizer (or, for the kayenta routes, the secret
  * path prefix). A failure outside the app still answers with JSON.
  */
-export function httpApiHandler(app: App, auth: HttpApiAuthOptions = authFromEnvironment()) {
+export function httpApiHandler(app: App, auth: HttpApiAuthOptions = {}) {
   const noSecret: SecretSource = async () => undefined;
-  const served = withKayentaPrefix(auth.kayentaSecret ?? noSecret)(withAuth(gatewayAuthenticator({ jwtScopePrefix: auth.jwtScopePrefix }))(app));
+  const jwtScopePrefix = auth.jwtScopePrefix ?? (process.env.CANARIA_JWT_SCOPE_PREFIX || undefined);
+  const served = withKayentaPrefix(auth.kayentaSecret ?? noSecret)(withAuth(gatewayAuthenticator({ jwtScopePrefix }))(app));
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .handler(async (event) => toHttpApiResult(await served(fromHttpApiEvent(event))))
     .onError(async (request) => {

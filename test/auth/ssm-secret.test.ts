@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { httpApiHandler } from '../../lib/api/lambda.ts';
 import { metaHandlers } from '../../lib/api/meta-api.ts';
 import { createApp } from '../../lib/api/router.ts';
-import { ssmSecretSource } from '../../lib/auth/kayenta-secret.ts';
+import { ssmSecretSource } from '../../lib/auth/ssm-secret.ts';
 import { httpEvent } from './support.ts';
 
 const NAME = '/canaria/test/kayenta-path-secret';

@@ -25,16 +25,8 @@ const SDK_INTERNAL: Record<string, string[]> = {
 /** Optional packages the SDK require()s inside a try, not installed, and does without (SigV4a signing, for multi-region access points). */
 const OPTIONAL_SDK = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
 
-/**
- * Clients the code loads with import(): esbuild keeps all of such a client's commands, though
- * their module code only runs when the import() does. (Moving the named imports into a small
- * module of ours and import()ing that does not help: esbuild wraps a dynamically imported module
- * and everything it imports for lazy evaluation, and does not tree-shake what it wraps; only a
- * static import would, at the price of evaluating the client at every cold start.)
- */
-const WHOLE_CLIENTS: Record<string, string> = {
-  '@aws-sdk/client-ssm': "lib/auth/kayenta-secret.ts (import('@aws-sdk/client-ssm') for the /k/{secret} parameter)",
-};
+// No client is import()ed: esbuild would keep all of its commands (it does not tree-shake what it
+// wraps for lazy evaluation), so clients are imported statically and the test below holds.
 
 /** lib-dynamodb's document commands are DynamoDB API commands underneath. */
 const DOCUMENT_COMMANDS: Record<string, string> = {
@@ -110,10 +102,6 @@ describe.each(functions)('$fn.zip', ({ fn, zip, base, source }) => {
       const commands = new Set(
         sources.filter((s) => s.startsWith(`node_modules/${client}/`) && /\/commands\/\w+Command\.js$/.test(s)).map((s) => s.split('/').pop()!.replace(/\.js$/, '')),
       );
-      if (WHOLE_CLIENTS[client] && inputs.dynamicPackages.has(client)) {
-        expect(commands.size, `${client}, imported whole by ${WHOLE_CLIENTS[client]}`).toBeGreaterThan(0);
-        continue;
-      }
       const constructed = [...(inputs.commands.get(client) ?? [])];
       if (client === '@aws-sdk/client-dynamodb') constructed.push(...[...(inputs.commands.get('@aws-sdk/lib-dynamodb') ?? [])].map((c) => DOCUMENT_COMMANDS[c] ?? c));
       const expected = new Set([...constructed, ...(SDK_INTERNAL[client] ?? [])]);

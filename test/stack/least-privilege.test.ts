@@ -47,12 +47,12 @@ const AWS_REQUIRES_STAR = new Set([
 
 /**
  * Code that runs only when the stack sets an optional variable (the kayenta path secret is read
- * from the SSM parameter CANARIA_KAYENTA_SECRET_PARAMETER names, lib/api/lambda.ts
- * authFromEnvironment): its needs count where the function's environment sets the variable, on
- * the parameter it names.
+ * from the SSM parameter CANARIA_KAYENTA_SECRET_PARAMETER names, lib/auth/ssm-secret.ts
+ * kayentaSecretFromEnvironment): its needs count where the function's environment sets the
+ * variable, on the parameter it names.
  */
 const GATED_BY_ENV: Record<string, string> = {
-  'lib/auth/kayenta-secret.ts': 'CANARIA_KAYENTA_SECRET_PARAMETER',
+  'lib/auth/ssm-secret.ts': 'CANARIA_KAYENTA_SECRET_PARAMETER',
 };
 
 /** Variables the code reads that the stack may leave unset: each has a default or turns a feature off. */

@@ -8,7 +8,6 @@ import { BadRequestError } from '../errors.ts';
 import { chooseJudges } from '../judge/judges.ts';
 import { ScopeInjectionError } from '../metrics/prometheus-query.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
-import { templateVariables } from '../metrics/template.ts';
 import { instantString, type CanaryScope } from '../metrics/types.ts';
 
 export const SIDES = ['control', 'experiment'] as const;
@@ -151,36 +150,6 @@ export function prepareExecution(
   return { ...request, scopes, judge: primary };
 }
 
-/** Every string inside a JSON value. */
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
-  return [];
-}
-
-/**
- * Metrics whose query uses no template variable (no \${scope}, \${location}, …): they render the
- * same query for control and experiment, which compares anything only when the windows differ.
- */
-export function scopeFreeMetricWarnings(config: CanaryConfig): string[] {
-  return config.metrics.flatMap((metric, i) => {
-    const q = metric.query;
-    if (!q) return [];
-    let texts: string[];
-    if (q.type === 'prometheus') {
-      const named = q.customFilterTemplate;
-      const text = q.customInlineTemplate ?? (named && config.templates && Object.hasOwn(config.templates, named) ? config.templates[named] : undefined);
-      if (text === undefined) return []; // resourceType queries put the scope in themselves
-      texts = [text];
-    } else {
-      texts = strings(q); // every string of a CloudWatch query is templated
-    }
-    if (texts.some((t) => templateVariables(t).length > 0)) return [];
-    return [
-      `metrics[${i}].query: metric '${metric.name}' uses no scope variable such as \${scope}, so control and experiment get the same query; an analysis of it is refused unless the two windows differ`,
-    ];
-  });
-}
 
 /**
  * The plan of an execution: its fetches as (metric, side) indices, and what each fetch's sets

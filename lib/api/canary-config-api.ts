@@ -1,5 +1,5 @@
 // /canaryConfig: Kayenta's CanaryConfigController semantics (api-spec.md §1.3).
-import { scopeFreeMetricWarnings } from '../analysis/prepare.ts';
+import { scopeFreeMetricWarnings } from '../analysis/scope-warnings.ts';
 import { storableCanaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
 import { BadRequestError } from '../errors.ts';
 import { checkConfig as checkCanariaV1Config } from '../judge/canaria-v1/config.ts';

@@ -9,12 +9,12 @@ import { judge as kayentaJudge } from './judge.ts';
 import { CANARIA_V1_JUDGE, DEFAULT_JUDGE, isJudgeName, JUDGE_NAMES, KAYENTA_JUDGE, type JudgeName } from './names.ts';
 import type { CanaryJudgeResult, JudgeCanaryConfig, MetricSetPair, ScoreThresholds } from './types.ts';
 
-export const JUDGES: Record<JudgeName, (c: JudgeCanaryConfig, p: readonly MetricSetPair[], t: ScoreThresholds) => CanaryJudgeResult> = {
+const JUDGES: Record<JudgeName, (c: JudgeCanaryConfig, p: readonly MetricSetPair[], t: ScoreThresholds) => CanaryJudgeResult> = {
   [KAYENTA_JUDGE]: kayentaJudge,
   [CANARIA_V1_JUDGE]: canariaV1.judge,
 };
 
-export { DEFAULT_JUDGE, isJudgeName, JUDGE_NAMES, type JudgeName };
+export { JUDGE_NAMES, type JudgeName };
 
 /** The judge-related part of a canary config. */
 export interface JudgedConfig extends JudgeCanaryConfig {
@@ -22,25 +22,24 @@ export interface JudgedConfig extends JudgeCanaryConfig {
 }
 
 /**
- * A judge name, or judge setting, canaria cannot use (a 400 in the API, exit 2 in the CLI);
- * `field` names where it came from, `issues` lists every problem as "field: message".
+ * A judge name, judge setting or pair canaria cannot use (a 400 in the API, exit 2 in the CLI):
+ * the message starts with the field; `issues` lists every problem as "field: message".
  */
-export class JudgeChoiceError extends BadRequestError {
-  readonly field: string;
-  constructor(field: string, message: string, problems: string[] = [message]) {
-    super(message, problems);
-    this.field = field;
-  }
-}
+export class JudgeChoiceError extends BadRequestError {}
 
-const unknownJudge = (field: string, name: string) =>
-  new JudgeChoiceError(field, `${field}: Unable to resolve canary judge '${name}'. canaria runs: ${JUDGE_NAMES.join(', ')}.`);
+const unknownJudge = (field: string, name: string) => new JudgeChoiceError(`${field}: Unable to resolve canary judge '${name}'. canaria runs: ${JUDGE_NAMES.join(', ')}.`);
+
+/** Throws every problem at once, the first as the message. */
+function refuse(problems: Array<{ field: string; message: string }>): void {
+  const lines = problems.map((p) => `${p.field}: ${p.message}`);
+  if (lines.length > 0) throw new JudgeChoiceError(lines[0], lines);
+}
 
 /**
  * The judge of an analysis: `override` (field `overrideField`) if given, else the config's
  * `judge.name`, else NetflixACAJudge-v1.0. Throws JudgeChoiceError for a name canaria does not run.
  */
-export function primaryJudge(config: JudgedConfig, override?: string, overrideField = 'judge'): JudgeName {
+function primaryJudge(config: JudgedConfig, override?: string, overrideField = 'judge'): JudgeName {
   if (override !== undefined && override !== '') {
     if (!isJudgeName(override)) throw unknownJudge(overrideField, override);
     return override;
@@ -52,11 +51,11 @@ export function primaryJudge(config: JudgedConfig, override?: string, overrideFi
 }
 
 /** `judge.judgeConfigurations.shadowJudges` without the primary judge; throws JudgeChoiceError on a bad entry. */
-export function shadowJudges(config: JudgedConfig, primary: JudgeName): JudgeName[] {
+function shadowJudges(config: JudgedConfig, primary: JudgeName): JudgeName[] {
   const field = 'canaryConfig.judge.judgeConfigurations.shadowJudges';
   const list = config.judge?.judgeConfigurations?.shadowJudges;
   if (list === undefined) return [];
-  if (!Array.isArray(list)) throw new JudgeChoiceError(field, `${field}: must be a list of judge names, e.g. ["${KAYENTA_JUDGE}"]`);
+  if (!Array.isArray(list)) throw new JudgeChoiceError(`${field}: must be a list of judge names, e.g. ["${KAYENTA_JUDGE}"]`);
   const out: JudgeName[] = [];
   list.forEach((name, i) => {
     if (typeof name !== 'string' || !isJudgeName(name)) throw unknownJudge(`${field}[${i}]`, String(name));
@@ -69,7 +68,7 @@ export function shadowJudges(config: JudgedConfig, primary: JudgeName): JudgeNam
  * What a config must fix before `judges` can judge it, each problem naming its field within
  * the request (`canaryConfig.metrics[2]...`): canaria-v1's own checks when it is one of them.
  */
-export function configProblems(config: JudgedConfig, judges: readonly JudgeName[]): Array<{ field: string; message: string }> {
+function configProblems(config: JudgedConfig, judges: readonly JudgeName[]): Array<{ field: string; message: string }> {
   if (!judges.includes(CANARIA_V1_JUDGE)) return [];
   return canariaV1.checkConfig(config).map((p) => ({ field: `canaryConfig.${p.field}`, message: p.message }));
 }
@@ -86,8 +85,7 @@ export function runJudge(name: JudgeName, config: JudgedConfig, pairs: readonly 
 export function chooseJudges(config: JudgedConfig, override?: string, overrideField = 'judge'): { primary: JudgeName; shadows: JudgeName[] } {
   const primary = primaryJudge(config, override, overrideField);
   const shadows = shadowJudges(config, primary);
-  const problems = configProblems(config, [primary, ...shadows]).map((p) => `${p.field}: ${p.message}`);
-  if (problems.length > 0) throw new JudgeChoiceError(problems[0].slice(0, problems[0].indexOf(':')), problems[0], problems);
+  refuse(configProblems(config, [primary, ...shadows]));
   return { primary, shadows };
 }
 
@@ -98,9 +96,6 @@ export function chooseJudges(config: JudgedConfig, override?: string, overrideFi
  */
 export function judgeSuppliedPairs(config: JudgedConfig, pairs: readonly MetricSetPair[], thresholds: ScoreThresholds, override?: string, overrideField = 'judge'): CanaryJudgeResult {
   const { primary, shadows } = chooseJudges(config, override, overrideField);
-  if (primary === CANARIA_V1_JUDGE || shadows.includes(CANARIA_V1_JUDGE)) {
-    const problems = canariaV1.checkPairs(config, pairs).map((p) => `${p.field}: ${p.message}`);
-    if (problems.length > 0) throw new JudgeChoiceError(problems[0].slice(0, problems[0].indexOf(':')), problems[0], problems);
-  }
+  if (primary === CANARIA_V1_JUDGE || shadows.includes(CANARIA_V1_JUDGE)) refuse(canariaV1.checkPairs(config, pairs));
   return runJudge(primary, config, pairs, thresholds);
 }

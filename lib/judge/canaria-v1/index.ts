@@ -9,7 +9,7 @@
 import { UnknownMetricError } from '../judge.ts';
 import type { CanaryAnalysisResult, CanaryJudgeResult, MetricSetPair, ScoreThresholds } from '../types.ts';
 import { checkConfig as checkCanariaConfig, checkMetricConfig, resolveJudgeSettings, resolveMetricSettings, type JudgeSettings } from './config.ts';
-import { analyseMetric, describe, fmt, fmtCount, fmtN, fmtPct, fmtRatio, type Hypothesis, type MetricAnalysis } from './kinds.ts';
+import { analyseMetric, describe, fmt, fmtCount, fmtN, fmtPct, fmtRatio, sameTags, type Hypothesis, type MetricAnalysis } from './kinds.ts';
 import { qnorm, qt } from './numerics.ts';
 import { betaBinomialCs, betaBinomialLogE, capE, DEFAULT_BURN_IN_POINTS, mixtureKappa2, normalSequence, pastBurnIn, plannedEffectiveN } from './sequential.ts';
 import type {
@@ -55,7 +55,6 @@ interface PairGroup {
 export function checkPairs(canaryConfig: CanariaCanaryConfig, metricSetPairList: readonly MetricSetPair[]): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
   const showTags = (t: Record<string, string> = {}) => JSON.stringify(t);
-  const sameTags = (a: Record<string, string> = {}, b: Record<string, string> = {}) => showTags(Object.fromEntries(Object.entries(a).sort())) === showTags(Object.fromEntries(Object.entries(b).sort()));
   metricSetPairList.forEach((pair, i) => {
     const metric = canaryConfig.metrics.find((m) => m.name === pair.name);
     const c = metric?.analysisConfigurations?.canaria;

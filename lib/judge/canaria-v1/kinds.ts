@@ -603,7 +603,7 @@ export function harmP(harm: Direction, pInc: number, pDec: number): number {
   return Math.min(1, 2 * Math.min(pInc, pDec));
 }
 
-const sameTags = (a: Record<string, string> = {}, b: Record<string, string> = {}) => {
+export const sameTags = (a: Record<string, string> = {}, b: Record<string, string> = {}) => {
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);

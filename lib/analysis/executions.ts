@@ -85,9 +85,9 @@ export interface Retention {
   extendedDays: number;
 }
 
-export const DEFAULT_RETENTION: Retention = { days: 90, extendedDays: 365 };
+const DEFAULT_RETENTION: Retention = { days: 90, extendedDays: 365 };
 /** The tag S3's shorter lifecycle rule matches. */
-export const STANDARD_RETENTION_TAG = { 'canaria-retention': 'standard' };
+const STANDARD_RETENTION_TAG = { 'canaria-retention': 'standard' };
 
 /** CANARIA_RETENTION_DAYS and CANARIA_EXTENDED_RETENTION_DAYS (the stack's parameters), else the defaults. */
 export function retentionFromEnvironment(env: Record<string, string | undefined> = process.env): Retention {

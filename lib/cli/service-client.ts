@@ -14,7 +14,7 @@ const TIMEOUT_MS = 60_000;
 /** A failure that is not the caller's: exit 1 with this one line. */
 export class ServiceError extends Error {}
 
-export const CONNECTION_OPTIONS = {
+const CONNECTION_OPTIONS = {
   url: { type: 'string' },
   'api-key': { type: 'string' },
 } as const;
@@ -57,7 +57,7 @@ export function executionTarget(command: string, positionals: string[], connecti
   return { id, client: new ServiceClient(baseUrl(connection.url ?? DEFAULT_URL), key) };
 }
 
-export class ServiceClient {
+class ServiceClient {
   /** The base URL as shown in messages, without a trailing slash. */
   readonly shown: string;
   private readonly key: string | undefined;

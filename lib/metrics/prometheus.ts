@@ -58,7 +58,7 @@ export interface PrometheusSeries {
 }
 
 /** `series` on the grid start, start + step, … ≤ end (as Prometheus evaluates query_range), NaN where it has no sample. */
-export function onStepGrid(series: PrometheusSeries, startMillis: number, endMillis: number, stepMillis: number): PrometheusSeries {
+function onStepGrid(series: PrometheusSeries, startMillis: number, endMillis: number, stepMillis: number): PrometheusSeries {
   const length = stepMillis > 0 ? Math.floor((endMillis - startMillis) / stepMillis) + 1 : 0;
   const values = new Array<number>(length).fill(NaN);
   const times = Array.from({ length }, (_, k) => startMillis + k * stepMillis);

@@ -175,7 +175,7 @@ function buildResult(u: Unit, d: UnitDecision, g: PairGroup, judge: JudgeSetting
       sequential: false,
     },
     sample: a.sample,
-    power: { ...a.power, mde: a.power.mde },
+    power: { ...a.power },
     dataQuality: a.dataQuality,
     reason: d.reason,
   };
@@ -212,8 +212,6 @@ function buildResult(u: Unit, d: UnitDecision, g: PairGroup, judge: JudgeSetting
 
 /** A look's result: a Kayenta CanaryJudgeResult plus the top-level `canaria` object (brief §2.4). */
 export type CanaryLookResult = CanaryJudgeResult & { canaria: CanariaLookSummary };
-
-const NOT_IMPLEMENTED = /^sequential\.mode=.* is not implemented yet/;
 
 const metricKey = (name: string, tags: Record<string, string>) => `${name}${Object.keys(tags).length > 0 ? tagKey(tags) : ''}`;
 
@@ -378,7 +376,8 @@ export function judgeLook(
     multipleTesting: base.multipleTesting === 'none' ? 'none' : 'bh',
     persistence: false,
     sequentialMode: 'always-valid',
-    warnings: base.warnings.filter((w) => !NOT_IMPLEMENTED.test(w)),
+    // The only judge-level warning is judge()'s "sequential.mode … not implemented": not so here.
+    warnings: [],
   };
   const sc = canaryConfig.judge?.judgeConfigurations?.sequential ?? {};
   const seq = { burnInPoints: sc.burnInPoints ?? DEFAULT_BURN_IN_POINTS, plannedEffectiveN: sc.plannedEffectiveN, plannedLooks: options.plannedLooks };

@@ -206,14 +206,13 @@ function analyseContinuous(input: AnalysisInput): MetricAnalysis {
   const positive = [...c.values, ...e.values].every((v) => !Number.isFinite(v) || v > 0);
   const f = positive ? Math.log : (x: number) => x;
   if (!positive) a.dataQuality.warnings.push('values ≤ 0 present: the effect is a difference, not a ratio');
-  let timeline = alignOnTimestamps([c, e]);
+  const timeline = alignOnTimestamps([c, e]);
   let paired = timeline !== null;
   if (timeline) {
     let both = 0;
     for (let i = 0; i < timeline.times.length; i++) if (Number.isFinite(timeline.rows[0][i]) && Number.isFinite(timeline.rows[1][i])) both++;
     if (both < 0.5 * Math.min(a.controlStats.count, a.experimentStats.count)) paired = false;
   }
-  if (!timeline) timeline = alignOnTimestamps([c]) as Timeline; // only for the step
   const stepMillis = c.grid.step ?? null;
   if (j.warmupMinutes > 0 && stepMillis === null) a.dataQuality.warnings.push('warm-up not applied: the pair carries no timestamps (scopes.*.startTimeMillis/stepMillis)');
   const { b, windowSeconds } = blockSize(input.pairs, stepMillis, s.rangeWindowSeconds);
@@ -235,7 +234,7 @@ function analyseContinuous(input: AnalysisInput): MetricAnalysis {
   const mde = (t: TTestResult) => (t.se > 0 ? (t.tAlpha + qt(j.power, t.nu)) * t.se : 0);
 
   if (paired) {
-    const tl = alignOnTimestamps([c, e]) as Timeline;
+    const tl = timeline as Timeline;
     const cut = warmupCut(tl.times, tl.stepMillis, e.grid.start, j.warmupMinutes);
     a.sample.warmupPointsExcluded = cut;
     const dGrid: number[] = [];
@@ -292,11 +291,10 @@ function analyseContinuous(input: AnalysisInput): MetricAnalysis {
         numbers: `${fmtEffect(display(lvl.estimate), displayScale)} (${Math.round((1 - 2 * j.alpha) * 100)}% CI ${fmtEffect(display(lvl.lower), displayScale)} … ${fmtEffect(display(lvl.upper), displayScale)}) on n_eff ${fmtN(lvl.nEff)} of ${dPoints.length} points (lag-1 autocorrelation ${fmt(lvl.summary.lag1, 2)}${b > 1 ? `, blocks of ${b}` : ''})`,
       });
     }
+    const sp = spreadTest(tl.rows[0].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), tl.rows[1].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), b, j.alpha);
     if (!s.tests.includes('spread')) {
-      const sp = spreadTest(tl.rows[0].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), tl.rows[1].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), b, j.alpha);
       a.dataQuality.spreadRatio = sp && sp.controlMad > 0 ? (sp.controlMad + sp.t.estimate) / sp.controlMad : null;
     } else {
-      const sp = spreadTest(tl.rows[0].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), tl.rows[1].slice(cut).map((v) => (Number.isFinite(v) ? f(v) : NaN)), b, j.alpha);
       if (sp) {
         const L = sp.controlMad;
         const disp = (x: number) => (L > 0 ? (L + x) / L : NaN);
@@ -545,6 +543,8 @@ function rateHypothesis(
   s: MetricSettings,
   j: JudgeSettings,
   opts: { test: Hypothesis['test']; measure: string; harm: Direction; eventWord: string; exposureWord: string; floor: number },
+  /** The MDE fillCountMeta computed (a.power.mde). */
+  mde: number | null,
 ): Hypothesis {
   const nEff = r.nEff;
   const enough = nEff !== null && nEff >= j.minEffectiveN;
@@ -571,7 +571,6 @@ function rateHypothesis(
     `canary ${fmtCount(ev.experiment)} ${opts.eventWord} / ${fmtCount(ex.experiment)} ${opts.exposureWord} (${fmt(r.rateExperiment)}) vs baseline ${fmtCount(ev.control)} / ${fmtCount(ex.control)} (${fmt(r.rateControl)}): ${effectText}; ` +
     `${exactName} ${pEq(harmP(opts.harm, r.exact.pIncrease, r.exact.pDecrease))}, ${robustText}, combined ${pEq(harmP(opts.harm, r.pIncrease, r.pDecrease))}` +
     (r.overdispersion !== null && r.overdispersion > 2 ? ` (bursty: dispersion ${fmt(r.overdispersion, 2)})` : '');
-  const mde = countMde(ev.control, ex.experiment, ex.control, r.overdispersion, j.alpha, j.power);
   return {
     test: opts.test,
     testName: `${r.exact.method === 'stratified-score' ? 'stratified score' : 'conditional-binomial'} ∩ per-bucket ESS-t`,
@@ -683,8 +682,8 @@ function finishCounts(a: MetricAnalysis, asm: CountAssembly, s: MetricSettings, 
   }
   const r = runCountTest(asm, j.alpha);
   fillCountMeta(a, asm, r, j);
-  a.testName = `${r.exact.method === 'stratified-score' ? 'stratified score' : 'conditional-binomial'} ∩ per-bucket ESS-t`;
-  const h = rateHypothesis(r, s, j, { ...opts, harm: s.harm });
+  const h = rateHypothesis(r, s, j, { ...opts, harm: s.harm }, a.power.mde);
+  a.testName = h.testName;
   a.outcome = { type: 'tested', hypotheses: [h] };
   return a;
 }
@@ -841,7 +840,7 @@ function analyseHistogram(input: AnalysisInput): MetricAnalysis {
   });
   const primary = results[best];
   fillCountMeta(a, primary.asm, primary.r, j);
-  const h = rateHypothesis(primary.r, s, j, { test: 'exceedance', measure: 'exceedanceRatio', harm, eventWord: `requests > ${fmt(primary.le)}`, exposureWord: 'requests', floor: s.absoluteFloor });
+  const h = rateHypothesis(primary.r, s, j, { test: 'exceedance', measure: 'exceedanceRatio', harm, eventWord: `requests > ${fmt(primary.le)}`, exposureWord: 'requests', floor: s.absoluteFloor }, a.power.mde);
   // Bonferroni over the Q thresholds (brief §1.4a); pass needs every threshold inside the margin
   h.pIncrease = Math.min(1, Q * Math.min(...results.map((x) => x.r.pIncrease)));
   h.pDecrease = Math.min(1, Q * Math.min(...results.map((x) => x.r.pDecrease)));

@@ -109,11 +109,6 @@ export function ibetaTails(x: number, a: number, b: number, y: number = 1 - x): 
   return { lower: 1 - v, upper: v };
 }
 
-/** I_x(a, b), the regularized incomplete beta (R: pbeta(x, a, b)). */
-export function ibeta(x: number, a: number, b: number): number {
-  return ibetaTails(x, a, b).lower;
-}
-
 /** x^a (1 − x)^b / B(a, b), in logs. */
 function betaFront(x: number, y: number, a: number, b: number): number {
   const lx = x < 0.5 ? Math.log(x) : Math.log1p(-y);

@@ -10,9 +10,6 @@
 // The judge entry that uses these is `judgeLook` (index.ts).
 import { ibetaTails, lbeta, pnorm } from './numerics.ts';
 
-/** The sequential modes the config accepts; `judge()` (fixed horizon) implements only "off"; `judgeLook` implements "always-valid". */
-export const IMPLEMENTED_SEQUENTIAL_MODES = ['off'] as const;
-
 export const E_CAP = 1e300;
 export const DEFAULT_BURN_IN_POINTS = 30;
 export const DEFAULT_MIN_EFFECTIVE_N = 8;

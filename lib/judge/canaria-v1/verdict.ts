@@ -216,8 +216,7 @@ function hypothesisReason(h: Hypothesis, d: HypothesisDecision, a: MetricAnalysi
   }
   if (d.cause === 'insufficient') return `${numbers} Cannot tell: ${h.insufficient ?? 'insufficient effective sample'}${mdeNote}.`;
   if (d.cause === 'transient' && h.persistence) {
-    const minutes = a.sample.blockSize !== undefined ? '' : '';
-    return `${numbers} After the first ${h.persistence.trimmedPoints} points${minutes}: ${allowedTextEffect(h, h.persistence.estimate)} (CI ${allowedTextEffect(h, h.persistence.lower)} … ${allowedTextEffect(h, h.persistence.upper)}). Transient at start, not persistent: inconclusive${mdeNote}.`;
+    return `${numbers} After the first ${h.persistence.trimmedPoints} points: ${allowedTextEffect(h, h.persistence.estimate)} (CI ${allowedTextEffect(h, h.persistence.lower)} … ${allowedTextEffect(h, h.persistence.upper)}). Transient at start, not persistent: inconclusive${mdeNote}.`;
   }
   if (d.cause === 'not-material') return `${numbers} Cannot tell: the ${sideWord} is significant but its size may be within the allowed ${allowedSide(d.side)}${mdeNote}.`;
   const mde = h.mdeTheta;
@@ -301,7 +300,7 @@ export function canariaScore(
   const F = count('F');
   const I = count('I');
   const N = count('N');
-  const reason = summaryReason(units, decisions, cats.map((c) => c.i));
+  const reason = summaryReason(decisions, cats.map((c) => c.i));
   const { pass, marginal } = thresholds;
   const done = (score: number, text: string): ScoredSummary => ({
     score: { score, classification: classifyScore(score, thresholds), classificationReason: text },
@@ -326,7 +325,7 @@ export function canariaScore(
 
 const roundDown = (x: number) => Math.floor(x * 100 + 1e-9) / 100;
 
-function summaryReason(units: readonly Unit[], decisions: readonly UnitDecision[], counted: number[]): string {
+function summaryReason(decisions: readonly UnitDecision[], counted: number[]): string {
   const fails = counted.filter((i) => decisions[i].decision === 'fail').sort((a, b) => decisions[a].sortP - decisions[b].sortP);
   const incon = counted.filter((i) => decisions[i].decision === 'inconclusive');
   const passes = counted.filter((i) => decisions[i].decision === 'pass');
@@ -338,7 +337,6 @@ function summaryReason(units: readonly Unit[], decisions: readonly UnitDecision[
   }
   if (fails.length === 0 && incon.length === 0) parts.push(`all ${passes.length} metric${passes.length === 1 ? '' : 's'} passed`);
   else if (passes.length > 0) parts.push(`${passes.length} passed`);
-  void units;
   return parts.join('; ');
 }
 

@@ -1,6 +1,5 @@
 // POST /canary[/{canaryConfigId}], GET /canary/{id}, GET /canary/executions, GET /metricSetPairList/{id},
 // GET /judges, POST /judge, POST /judges/judge, GET /credentials, GET /metricsServices, POST /v1/judgements,
-// GET /canary/{id}/report, GET / (the console),
 // GET /canary/{id}/report and GET / (the report page and the console)
 import { StepFunctionsStarter } from '../../lib/analysis/aws-starter.ts';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';

@@ -222,6 +222,7 @@ export class ExecutionStore {
     const sets = storedSets.filter((name) => /^[0-9]{1,6}-(control|experiment)$/.test(name));
     const jobs = [
       () => this.objects.tag(requestKey(id), tag),
+      // setsKey's path, written out: the least-privilege test reads key patterns from the call.
       ...sets.map((name) => () => this.objects.tag(`executions/${id}/sets/${name}.json`, tag)),
       () => this.objects.tag(pairListKey(metricSetPairListId), tag),
       () => this.objects.tag(resultKey(id), tag),

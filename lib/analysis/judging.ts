@@ -1,9 +1,26 @@
 // The judging of an execution: its judge (the request's override, else the config's) on the
 // metric set pairs, explained, and any shadow judges on the same pairs beside it.
+import { metricSetPairSchema } from '../config/judge-request.ts';
+import { parseWith } from '../config/validation.ts';
 import { JUDGE_NAME as KAYENTA_JUDGE } from '../judge/judge.ts';
 import { chooseJudges, runJudge, type JudgedConfig, type JudgeName } from '../judge/judges.ts';
 import type { MetricSetPair, ScoreThresholds } from '../judge/types.ts';
+import { TimeSlice } from '../metrics/source.ts';
 import { explainResult, type ExplainedResult } from './verdict.ts';
+
+/**
+ * A stored metric set pair list read back through the judge's input schema (stored as Kayenta
+ * writes it, NaN as "NaN"), pair by pair, giving the event loop a turn when it has held it long.
+ */
+export async function readStoredPairs(stored: readonly unknown[]): Promise<MetricSetPair[]> {
+  const pairs: MetricSetPair[] = [];
+  const slice = new TimeSlice();
+  for (let i = 0; i < stored.length; i++) {
+    pairs.push(parseWith(metricSetPairSchema, stored[i], ['metricSetPairList', i]));
+    if (slice.due()) await slice.pause();
+  }
+  return pairs;
+}
 
 /** A shadow judge that could not judge these pairs. */
 export interface ShadowFailure {

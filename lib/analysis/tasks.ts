@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { executionRequestSchema } from '../config/execution-request.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request.ts';
+import { judgeRequestSchema } from '../config/judge-request.ts';
 import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { judgeSuppliedPairs } from '../judge/judges.ts';
@@ -14,13 +14,13 @@ import { mixAllYielding } from '../metrics/mixer.ts';
 import { ValidationError } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
 import { sleep } from '../metrics/retry.ts';
-import { MetricFetchError, TimeSlice } from '../metrics/source.ts';
+import { MetricFetchError } from '../metrics/source.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 import { failure, setsName, type ExecutionException, type Stage } from './executions.ts';
 import { ERROR_MESSAGE_CHARS, FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
 import { createExecution, directExecutionId, type AnalysisDeps } from './start.ts';
-import { judgeExecution } from './judging.ts';
+import { judgeExecution, readStoredPairs } from './judging.ts';
 
 export interface TaskDeps extends AnalysisDeps {
   configs: ConfigStore;
@@ -251,15 +251,7 @@ export const judgeTask = /* @__PURE__ */ bounded(async (
   deps: TaskDeps,
 ): Promise<{ score: number; classification: string }> => {
   const { config, executionRequest } = await deps.executions.document(executionId);
-  const stored = await deps.executions.pairList(metricSetPairListId);
-  // Stored as Kayenta writes it ("NaN" strings): read back through the judge's input schema.
-  // Pair by pair, giving the event loop a turn between them when it has held it long.
-  const pairs = [];
-  const slice = new TimeSlice();
-  for (let i = 0; i < stored.length; i++) {
-    pairs.push(parseWith(metricSetPairSchema, stored[i], ['metricSetPairList', i]));
-    if (slice.due()) await slice.pause();
-  }
+  const pairs = await readStoredPairs(await deps.executions.pairList(metricSetPairListId));
   const result = judgeExecution(config as CanaryConfig, pairs, executionRequest);
   await deps.executions.putResult(executionId, result);
   return { score: result.score.score, classification: result.score.classification };

@@ -3,12 +3,12 @@
 // Argo's web provider (§3.5 pattern A).
 import * as z from 'zod';
 import type { ExecutionStore } from '../analysis/executions.ts';
-import { judgeExecution } from '../analysis/judging.ts';
+import { judgeExecution, readStoredPairs } from '../analysis/judging.ts';
 import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';
 import { applicationSchema, idSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { resolveWindows } from '../config/execution-request.ts';
-import { judgeRequestSchema, metricSetPairSchema } from '../config/judge-request.ts';
+import { judgeOverrideSchema, resolveWindows } from '../config/execution-request.ts';
+import { judgeRequestSchema } from '../config/judge-request.ts';
 import { parseWith } from '../config/validation.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import { chooseJudges, JUDGE_NAMES, judgeSuppliedPairs, runJudge } from '../judge/judges.ts';
@@ -113,13 +113,8 @@ const rejudgeParams = z.object({
   metricSetPairListId: idSchema.optional(),
   passThreshold: thresholdParam.optional(),
   marginalThreshold: thresholdParam.optional(),
-  judge: z.string().max(64).optional(),
+  judge: judgeOverrideSchema.optional(),
 });
-
-/** A stored metric set pair list read back as the judge reads it (NaN stored as "NaN"). */
-function storedPairs(stored: readonly unknown[]): MetricSetPair[] {
-  return stored.map((pair, i) => parseWith(metricSetPairSchema, pair, ['metricSetPairList', i]));
-}
 
 /** A 400 naming metricSetPairListId when a pair names a metric the config does not have (the judges would throw). */
 function checkPairNames(pairs: readonly MetricSetPair[], config: CanaryConfig, pairListId: string, configWhat: string): void {
@@ -210,7 +205,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       }
       const thresholds = checkedThresholds(q.passThreshold!, q.marginalThreshold!);
       const config = await deps.configs.get(q.canaryConfigId!);
-      const pairs = storedPairs(await deps.executions.pairList(q.metricSetPairListId!));
+      const pairs = await readStoredPairs(await deps.executions.pairList(q.metricSetPairListId!));
       checkPairNames(pairs, config, q.metricSetPairListId!, `canary config '${q.canaryConfigId}'`);
       const { primary } = chooseJudges(config, q.judge);
       return json(200, runJudge(primary, config, pairs, thresholds));
@@ -250,7 +245,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     }
     const { config, executionRequest } = await deps.executions.document(id);
     const thresholds = checkedThresholds(q.passThreshold ?? executionRequest.thresholds.pass, q.marginalThreshold ?? executionRequest.thresholds.marginal);
-    const pairs = storedPairs(await deps.executions.pairList(record.metricSetPairListId));
+    const pairs = await readStoredPairs(await deps.executions.pairList(record.metricSetPairListId));
     checkPairNames(pairs, config, record.metricSetPairListId, `the config of execution '${id}'`);
     return judgeExecution(config, pairs, { thresholds, strict: executionRequest.strict, judge: q.judge ?? executionRequest.judge });
   }

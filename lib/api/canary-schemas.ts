@@ -1,7 +1,7 @@
 // Request bodies of the canary execution routes.
 import * as z from 'zod';
 import { applicationSchema, canaryConfigSchema, idSchema, nameText } from '../config/canary-config.ts';
-import { accountNamesSchema, executionRequestSchema, scopesSchema, thresholdsSchema } from '../config/execution-request.ts';
+import { accountNamesSchema, executionRequestSchema, judgeOverrideSchema, scopesSchema, thresholdsSchema } from '../config/execution-request.ts';
 
 /** POST /canary/{canaryConfigId}: Kayenta's CanaryExecutionRequest. */
 export const startCanaryBodySchema = executionRequestSchema;
@@ -37,7 +37,7 @@ export const judgementBodySchema = z
     /** Metrics without data (or with fewer than 50 points on a side) make the verdict Inconclusive. */
     strict: z.boolean().optional(),
     /** The judge, instead of canaryConfig.judge.name (GET /judges lists them); also the judge= parameter. */
-    judge: z.string().max(64).optional(),
+    judge: judgeOverrideSchema.optional(),
     /** Window of scopes without start/end: the last lookbackSeconds. */
     lookbackSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
     /** Answer by then, with phase Running if the analysis is not done (default 8, under the web provider's own default of 10; at most 28). */

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { BadRequestError, ClientError } from '../errors.ts';
 import { formatPath, parseWith } from '../config/validation.ts';
 import { kayentaJson } from '../json.ts';
+import { pageCsp } from '../report/csp.ts';
 import { splitAccountNames } from '../config/execution-request.ts';
 
 export interface ApiRequest {
@@ -41,7 +42,7 @@ export function htmlPage(status: number, body: string, connect: "'none'" | "'sel
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
-      'content-security-policy': `default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src ${connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      'content-security-policy': `${pageCsp(connect)}; frame-ancestors 'none'`,
     },
     body,
   };

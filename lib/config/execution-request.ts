@@ -49,13 +49,16 @@ export function splitAccountNames(names: string | undefined): string[] {
 }
 
 /** Kayenta's CanaryExecutionRequest. */
+/** canaria: a judge name given per execution (checked against the judges when the analysis starts). */
+export const judgeOverrideSchema = z.string().max(64);
+
 export const executionRequestSchema = z.looseObject({
   scopes: scopesSchema,
   thresholds: thresholdsSchema,
   /** canaria: metrics without data, or with fewer than 50 points on a side, make the verdict Inconclusive. */
   strict: z.boolean().optional(),
   /** canaria: the judge of this execution, instead of canaryConfig.judge.name (GET /judges lists them). */
-  judge: z.string().max(64).optional(),
+  judge: judgeOverrideSchema.optional(),
   metadata: z.array(z.looseObject({ name: z.string(), value: z.string(), hidden: z.boolean().optional() })).max(LIMITS.entries).optional(),
   siteLocal: z.record(z.string(), z.unknown()).optional(),
 });

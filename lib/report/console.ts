@@ -3,13 +3,14 @@
 // their reports, stored configs (view, download JSON), and a preview form (POST /v1/preview).
 // With auth on, the person types an API key; it stays in sessionStorage and goes out as
 // "Authorization: Bearer KEY" on the page's own requests.
+import { pageCsp } from './csp.ts';
 import { PAGE_CSS } from './style.ts';
 
 export function renderConsole(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="${pageCsp("'self'")}">
 <title>canaria console</title>
 <style>${PAGE_CSS}
 .cfg-json { max-height: 24em; overflow: auto; }

@@ -3,6 +3,7 @@
 // one self-contained HTML page: inline CSS and JS (uPlot inlined, MIT), no request anywhere.
 import { chartAssets } from './assets.ts';
 import { html, jsonForScript, raw, type Raw } from './escape.ts';
+import { pageCsp } from './csp.ts';
 import { PAGE_CSS } from './style.ts';
 
 export interface ReportInput {
@@ -17,7 +18,7 @@ type Obj = Record<string, any>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A number from data: numbers, or Kayenta's "NaN"/"Infinity" strings; undefined otherwise. */
-export function numberOf(v: unknown): number | undefined {
+function numberOf(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (v === 'NaN') return NaN;
   if (v === 'Infinity') return Infinity;
@@ -26,7 +27,7 @@ export function numberOf(v: unknown): number | undefined {
 }
 
 /** A number for people: at most 4 significant digits. */
-export function fmt(v: unknown, digits = 4): string {
+function fmt(v: unknown, digits = 4): string {
   const n = numberOf(v);
   if (n === undefined) return '—';
   if (Number.isNaN(n)) return 'NaN';
@@ -62,7 +63,7 @@ const MARKS: Record<string, { icon: string; tone: string }> = {
   terminal: { icon: '⚠', tone: 'bad' },
 };
 
-export function badge(label: unknown, extra = ''): Raw {
+function badge(label: unknown, extra = ''): Raw {
   const text = String(label ?? 'unknown');
   const mark = Object.hasOwn(MARKS, text) ? MARKS[text] : { icon: '•', tone: 'neutral' };
   return html`<span class="badge ${mark.tone}${extra ? ` ${extra}` : ''}"><span aria-hidden="true">${mark.icon}</span> ${text}</span>`;
@@ -76,13 +77,13 @@ function sideValues(v: unknown): number[] {
 const tagKey = (tags: unknown) => JSON.stringify(Object.entries(isObj(tags) ? tags : {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** `latency` or `latency{pod="a"}`. */
-export function seriesLabel(name: unknown, tags: unknown): string {
+function seriesLabel(name: unknown, tags: unknown): string {
   const entries = Object.entries(isObj(tags) ? tags : {});
   return entries.length > 0 ? `${String(name)}{${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}` : String(name);
 }
 
 /** Failing first (canaria-v1 decisions when present), then inconclusive, no data, passes; muted last. */
-export function metricRank(r: Obj): number {
+function metricRank(r: Obj): number {
   const decision = r.resultMetadata?.canaria?.decision;
   let rank: number;
   if (typeof decision === 'string') rank = { fail: 0, inconclusive: 2, nodata: 3, pass: 4 }[decision] ?? 1;
@@ -126,7 +127,7 @@ function boxPlot(control: readonly number[], experiment: readonly number[], titl
   const W = 300;
   const L = 78;
   const R = 10;
-  const x = (v: number) => L + ((v - (hi === lo ? lo - span / 2 : lo)) / (hi === lo ? span : span)) * (W - L - R);
+  const x = (v: number) => L + ((v - (hi === lo ? lo - span / 2 : lo)) / span) * (W - L - R);
   const rows = sides.map((s, i) => {
     const y = 14 + i * 30;
     if (!s.q) return html`<text x="4" y="${y + 4}" class="lbl">${s.name}</text><text x="${L}" y="${y + 4}" class="lbl">no data</text>`;
@@ -426,7 +427,7 @@ ${sections.length > 0 ? sections : html`<p class="muted">No metric results${judg
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="${pageCsp("'none'")}">
 <title>${html`${title}`}</title>
 <style>${assets.css}</style>
 <style>${PAGE_CSS}</style>

@@ -3,6 +3,7 @@
 // caller's (UsageError, exit 2, the service's message), anything else that goes wrong is
 // ServiceError (exit 1, naming the URL). Only node built-ins.
 import { parseArgs } from 'node:util';
+import { EXECUTION_ID_PATTERN } from '../analysis/ids.ts';
 import { UsageError } from './io.ts';
 
 /** Where `canaria serve` listens by default (lib/cli/serve-command.ts: --host 127.0.0.1 --port 8090). */
@@ -51,7 +52,7 @@ export function executionTarget(command: string, positionals: string[], connecti
   if (positionals.length === 0) throw new UsageError(`EXECUTION_ID is required, e.g. canaria ${command} 01JABCDEFGHJKMNPQRSTVWXYZ0 (GET /canary/executions lists them)`);
   if (positionals.length > 1) throw new UsageError(`one EXECUTION_ID only, not ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
   const [id] = positionals;
-  if (!/^[A-Za-z0-9._~-]{1,128}$/.test(id)) throw new UsageError(`EXECUTION_ID must be an execution id such as 01JABCDEFGHJKMNPQRSTVWXYZ0, not ${JSON.stringify(id)}`);
+  if (!EXECUTION_ID_PATTERN.test(id)) throw new UsageError(`EXECUTION_ID must be an execution id such as 01JABCDEFGHJKMNPQRSTVWXYZ0, not ${JSON.stringify(id)}`);
   const key = connection['api-key'];
   if (key !== undefined && (key === '' || /[\s\u0000-\u001f\u007f]/.test(key))) throw new UsageError('--api-key must be a key without spaces or control characters');
   return { id, client: new ServiceClient(baseUrl(connection.url ?? DEFAULT_URL), key) };

@@ -82,6 +82,8 @@ describeWithPrometheus('canaria rejudge', () => {
       [[executionId, '--api-key', setup.keys.read], 'canaria rejudge: The API key "read" has scope read; POST /judges/judge needs analyze.\n'],
       [[executionId], 'canaria rejudge: POST /judges/judge needs a credential of scope analyze or wider'],
       [[executionId, '--pass', 'high'], 'canaria rejudge: --pass must be a number, e.g. 95, not "high"\n'],
+      // Not an id: ".." would make the URL /canary/.. and fetch the console.
+      [['..'], 'canaria rejudge: EXECUTION_ID must be an execution id such as 01JABCDEFGHJKMNPQRSTVWXYZ0, not ".."\n'],
     ];
     const runs = await Promise.all(cases.map(([args]) => rejudge(...args)));
     runs.forEach((r, i) => {

@@ -5,6 +5,7 @@ import { canaryConfigSchema, idSchema } from '../config/canary-config.ts';
 import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
 import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
 import { judgeRequestSchema } from '../config/judge-request.ts';
+import { standaloneAdhocSchema, standaloneRequestSchema } from '../config/standalone-request.ts';
 import type { Access } from '../auth/scopes.ts';
 
 export const messageSchema = z.object({ message: z.string(), errors: z.array(z.string()).optional() });
@@ -248,6 +249,59 @@ export const ROUTES = {
     errors: [404],
     access: 'read',
     kayenta: true,
+  },
+  startStandalone: {
+    method: 'POST',
+    path: '/standalone_canary_analysis/{canaryConfigId}',
+    params: { canaryConfigId: idParam('stored canary config to run', 404) },
+    summary: "Start a standalone canary analysis of a stored config: a judgement at every interval of a lifetime (Kayenta's SCA)",
+    query: {
+      application: 'The application (default: ad-hoc).',
+      user: 'Who started it (default: anonymous); echoed in the status.',
+      parentPipelineExecutionId: 'Echoed in the status.',
+      metricsAccountName: accountsParam,
+      configurationAccountName: ignoredAccount,
+      storageAccountName: ignoredAccount,
+    },
+    body: standaloneRequestSchema,
+    response: { status: 200, description: '{"canaryAnalysisExecutionId"}; poll GET /standalone_canary_analysis/{id}', schema: z.object({ canaryAnalysisExecutionId: z.string() }) },
+    errors: [400, 404, 413, 415],
+    access: 'analyze',
+  },
+  startAdhocStandalone: {
+    method: 'POST',
+    path: '/standalone_canary_analysis',
+    summary: 'Start a standalone canary analysis of a config given in the body ({canaryConfig, executionRequest})',
+    query: {
+      application: 'The application (default: ad-hoc).',
+      user: 'Who started it (default: anonymous).',
+      parentPipelineExecutionId: 'Echoed in the status.',
+      metricsAccountName: accountsParam,
+      storageAccountName: ignoredAccount,
+    },
+    body: standaloneAdhocSchema,
+    response: { status: 200, description: '{"canaryAnalysisExecutionId"}', schema: z.object({ canaryAnalysisExecutionId: z.string() }) },
+    errors: [400, 413, 415],
+    access: 'analyze',
+  },
+  getStandalone: {
+    method: 'GET',
+    path: '/standalone_canary_analysis/{canaryAnalysisExecutionId}',
+    params: { canaryAnalysisExecutionId: idParam('standalone canary analysis', 404) },
+    summary: "Kayenta's CanaryAnalysisExecutionStatusResponse: stageStatus list, every look's result, the aggregated verdict",
+    query: { storageAccountName: ignoredAccount },
+    response: { status: 200, description: 'complete, executionStatus, stageStatus[], canaryAnalysisExecutionResult (canaryScores, canaryExecutionResults), request, config, times' },
+    errors: [404],
+    access: 'read',
+  },
+  cancelStandalone: {
+    method: 'PUT',
+    path: '/standalone_canary_analysis/{canaryAnalysisExecutionId}/cancel',
+    params: { canaryAnalysisExecutionId: idParam('standalone canary analysis', 404) },
+    summary: 'Cancel a standalone canary analysis: it ends CANCELED and no judgement starts after it (an ended one is left as it is)',
+    response: { status: 200, description: 'The status, as GET answers it' },
+    errors: [404],
+    access: 'analyze',
   },
   getMetricSetPairList: {
     method: 'GET',

@@ -4,6 +4,9 @@ import { metaHandlers } from '../api/meta-api.ts';
 import { metricsHandlers } from '../api/metrics-api.ts';
 import { canaryHandlers } from '../api/canary-api.ts';
 import { reportHandlers } from '../api/report-api.ts';
+import { standaloneHandlers } from '../api/standalone-api.ts';
+import { StandaloneStore } from '../analysis/standalone.ts';
+import { LocalStandaloneMachine, realClock, type Clock } from './standalone-machine.ts';
 import { ExecutionStore } from '../analysis/executions.ts';
 import { endInterrupted } from '../analysis/interrupted.ts';
 import { finishedLine, LocalStateMachine, type LocalRunOptions } from './state-machine.ts';
@@ -41,6 +44,8 @@ export interface LocalServiceOptions {
    * deployed stack does (canaria serve --auth). Off: every route is open.
    */
   auth?: boolean;
+  /** The runtime's time (records, the waits of standalone runs); tests run lifetimes fast with their own. */
+  clock?: Clock;
 }
 
 export interface LocalService {
@@ -58,13 +63,22 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const configs = new ConfigStore(storage);
     const accounts = new MetricAccounts(options.accounts ?? [], { ...options.sourceOptions, howToConfigure: 'start canaria serve with --accounts FILE' });
     const executions = new ExecutionStore(storage);
-    const now = () => Date.now();
+    const clock = options.clock ?? realClock;
+    const now = () => clock.now();
     // Nothing of an analysis survives the process: those a restart cut off end terminal now.
     await endInterrupted(executions, now(), (id, record) => options.analysisLog?.(finishedLine(id, record)));
     const machine = new LocalStateMachine({ executions, accounts, configs, now }, withAnalysisLog(options.stateMachine, options.analysisLog));
+    // Standalone runs outlive a restart: each still recorded running resumes at its next look.
+    const standalone = new StandaloneStore(storage);
+    const standaloneMachine = new LocalStandaloneMachine({ executions, accounts, standalone, now }, machine, clock, {
+      retryIntervalMs: options.stateMachine?.retryIntervalMs,
+      onError: (id, err) => options.analysisLog?.(`standalone analysis ${id} stopped: ${err.message}`),
+    });
+    await standaloneMachine.resume();
     const routes = createApp({
       ...canaryConfigHandlers(configs),
       ...canaryHandlers({ configs, executions, accounts, starter: machine, now }),
+      ...standaloneHandlers({ configs, executions, standalone, accounts, starter: standaloneMachine, now }),
       ...reportHandlers({ executions, now }),
       ...metricsHandlers({ accounts, configs, metricSetLists: new MetricSetListStore(storage.objects) }),
       ...metaHandlers(),
@@ -79,9 +93,13 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const server = await startHttpServer(app, host, options.port ?? 8090, { log: options.requestLog });
     return {
       url: server.url,
-      idle: () => machine.idle(),
+      idle: async () => {
+        await standaloneMachine.idle();
+        await machine.idle();
+      },
       async stop() {
         await server.close();
+        await standaloneMachine.stop();
         await machine.idle();
         await embedded.stop();
       },

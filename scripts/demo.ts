@@ -425,6 +425,8 @@ async function main(args: string[]): Promise<number | undefined> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // stdout closed early (`| head`): drop what is left rather than die before cleaning up.
+  process.stdout.on('error', () => {});
   try {
     const code = await main(process.argv.slice(2));
     if (code !== undefined) process.exitCode = code;

@@ -18,6 +18,7 @@ import { DEFAULT_RETRY, type RetryInfo } from '../metrics/retry.ts';
 import { MetricAccounts } from '../metrics/sources.ts';
 import { openSqliteStorage } from '../store/sqlite-storage.ts';
 import { ConfigStore } from '../store/config-store.ts';
+import { analyzeLifetime } from './analyze-lifetime.ts';
 import { parseOptions, readJsonInput, UsageError, usageErrorOf, valuesInOrder } from './io.ts';
 
 /**
@@ -46,7 +47,7 @@ const X = ANALYZE_EXIT_CODES;
 
 export const ANALYZE_HELP = `Usage: canaria analyze --config FILE --accounts FILE (--request FILE | scope options)
                        [--judge NAME] [--strict] [--output json|text] [--status]
-                       [--report FILE]
+                       [--report FILE] [--lifetime DURATION --interval DURATION]
 
 Runs one canary analysis without a server and prints the verdict on stdout: Kayenta's
 CanaryJudgeResult (--output json, the default), a summary for people (--output text), or
@@ -76,6 +77,12 @@ And:
   -o, --output json|text     json (default): the CanaryJudgeResult; text: the verdict, the score
                              with its thresholds and one line per metric, failing metrics first
       --status               print the execution status (JSON) instead of the judge result
+      --lifetime DURATION    a standalone analysis: a look at the end of every --interval
+      --interval DURATION    (e.g. --lifetime 60m --interval 10m; with --start and --end instead
+                             of --lifetime, the looks fall in that past window at once), one
+                             line per look on stderr; under canaria-v1 the looks are one
+                             always-valid sequence that may stop early. Exit status as below,
+                             of the run's verdict (Pass: it passed its thresholds)
       --report FILE          also write the report page (one self-contained HTML file: the
                              verdict, per-metric charts, intervals, queries) to FILE
   -h, --help                 show this help
@@ -109,6 +116,8 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   status: { type: 'boolean' },
   report: { type: 'string' },
+  lifetime: { type: 'string' },
+  interval: { type: 'string' },
 } as const;
 
 /** The options that only build a request; --request makes them pointless. */
@@ -253,6 +262,16 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   const allPrometheus = config.metrics.length > 0 && config.metrics.every((m) => m.query?.type === 'prometheus');
   if (hints.length > 0 && allPrometheus) throw new UsageError(hints[0].line, hints.map((h) => h.line));
   for (const hint of hints) warn(`${hint.line} (if it is a Prometheus label matcher)`);
+
+  if (o.lifetime !== undefined || o.interval !== undefined) {
+    if (!built) throw new UsageError('--lifetime and --interval build the request from the scope options (--control, --experiment, ...), not --request');
+    if (o.report !== undefined) throw new UsageError('--report writes the page of one analysis; with --lifetime, each look is an analysis of its own');
+    const scope = { control: o.control!, experiment: o.experiment!, location: o.location, step: built.step, start: o.start, end: o.end };
+    return analyzeLifetime(
+      { config, accounts, metricsAccountName, scope, thresholds: { pass: built.pass, marginal: built.marginal }, lifetime: o.lifetime, interval: o.interval, judge: o.judge, strict: o.strict, status: o.status === true, output },
+      progress,
+    );
+  }
 
   const storage = openSqliteStorage(':memory:');
   try {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { parse as parseYaml } from 'yaml';
 import { lookEnd, lookNext, lookStart, standaloneFailure, type LoopState, type StandaloneDeps, type StandaloneStarter } from '../analysis/standalone-tasks.ts';
+import type { StandaloneRecord } from '../analysis/standalone.ts';
 import { sleep } from '../metrics/retry.ts';
 import type { LocalStateMachine } from './state-machine.ts';
 
@@ -30,6 +31,15 @@ function loadDefinition(): Record<string, unknown> {
   return parseYaml(text) as Record<string, unknown>;
 }
 
+export interface StandaloneRunOptions {
+  /** Milliseconds between Retry attempts. */
+  retryIntervalMs?: number;
+  /** A run's state machine failed (its record says how it ended). */
+  onError?: (id: string, error: Error) => void;
+  /** Told of the run's record after each look it recorded (`canaria analyze --lifetime`). */
+  onLook?: (record: StandaloneRecord) => void;
+}
+
 interface Run {
   done: Promise<void>;
   abort: () => void;
@@ -44,9 +54,9 @@ export class LocalStandaloneMachine implements StandaloneStarter {
   private readonly deps: StandaloneDeps;
   private readonly canary: LocalStateMachine;
   private readonly clock: Clock;
-  private readonly options: { retryIntervalMs?: number; onError?: (id: string, error: Error) => void };
+  private readonly options: StandaloneRunOptions;
 
-  constructor(deps: StandaloneDeps, canary: LocalStateMachine, clock: Clock = realClock, options: LocalStandaloneMachine['options'] = {}) {
+  constructor(deps: StandaloneDeps, canary: LocalStateMachine, clock: Clock = realClock, options: StandaloneRunOptions = {}) {
     this.deps = deps;
     this.canary = canary;
     this.clock = clock;
@@ -69,7 +79,13 @@ export class LocalStandaloneMachine implements StandaloneStarter {
         await this.canary.waitForEnd(id, LOOK_WAIT_MS);
         return {};
       },
-      LookEnd: (input: { standaloneId: string; executionId: string }) => lookEnd(input, this.deps),
+      LookEnd: async (input: { standaloneId: string; executionId: string }) => {
+        const state = await lookEnd(input, this.deps);
+        const onLook = this.options.onLook;
+        const record = onLook ? await this.deps.standalone.find(input.standaloneId) : undefined;
+        if (record) onLook!(record);
+        return state;
+      },
       StandaloneFailure: (input: { standaloneId: string; error?: { Error?: string; Cause?: string } }) => standaloneFailure(input, this.deps).then(() => ({})),
     };
     const retryMs = this.options.retryIntervalMs ?? 200;

@@ -90,4 +90,28 @@ describeWithPrometheus('canaria analyze', () => {
     expect(r.code).toBe(ANALYZE_EXIT_CODES.usage);
     expect(r.stderr.trim()).toMatch(/^canaria analyze: executionRequest\.scopes\.default\.controlScope\.scope: the value may only add label matchers/);
   });
+  it('--interval runs the standalone loop over a past window, one line per look, and exits by its verdict', async () => {
+    const bad = await analyze('config.json', '--interval', '30m', '--output', 'text');
+    expect(bad.code, bad.stderr).toBe(ANALYZE_EXIT_CODES.Fail);
+    expect(bad.stderr).toContain('canaria analyze: 4 look(s), one every 30 min over the past window; judge NetflixACAJudge-v1.0');
+    expect(bad.stderr).toMatch(/canaria analyze: look 1 of 4 \(\d\d:\d\d–\d\d:\d\d UTC\): Fail, score 0\n/);
+    expect(bad.stderr).not.toContain('look 2 of 4');
+    expect(bad.stdout).toMatch(/^TERMINAL: Final canary score 0\.0 is not above the marginal score threshold\.\nscores: 0\n$/);
+    const good = await analyze('identical.json', '--interval', '1h');
+    expect(good.code, good.stderr).toBe(ANALYZE_EXIT_CODES.Pass);
+    expect(good.stderr.match(/look \d of 2 /g)).toEqual(['look 1 of 2 ', 'look 2 of 2 ']);
+    expect(JSON.parse(good.stdout)).toMatchObject({ didPassThresholds: true, canaryScores: [100, 100] });
+  });
+
+  it('--lifetime and --interval refuse what cannot run', async () => {
+    const both = await analyze('config.json', '--lifetime', '60m', '--interval', '10m');
+    expect(both.code).toBe(ANALYZE_EXIT_CODES.usage);
+    expect(both.stderr).toContain('give --lifetime (from now), or --start and --end (a lifetime in the past), not both');
+    const bad = await canaria(['analyze', '-c', file('config.json'), '-a', file('accounts.yaml'), '--control', 'version="baseline"', '--experiment', 'version="canary"', '--lifetime', 'an hour']);
+    expect(bad.code).toBe(ANALYZE_EXIT_CODES.usage);
+    expect(bad.stderr).toContain('--lifetime must be a duration in whole minutes, e.g. 60m, 1h or 1h30m, not "an hour"');
+    const longer = await canaria(['analyze', '-c', file('config.json'), '-a', file('accounts.yaml'), '--control', 'version="baseline"', '--experiment', 'version="canary"', '--lifetime', '30m', '--interval', '1h']);
+    expect(longer.code).toBe(ANALYZE_EXIT_CODES.usage);
+    expect(longer.stderr).toContain('executionRequest.analysisIntervalMins: 60 min is longer than the lifetime (30 min)');
+  });
 });

@@ -2,12 +2,14 @@
 // POST /judges/judge (with canaria's replay of a past execution), and the synchronous verdict for
 // Argo's web provider (§3.5 pattern A).
 import * as z from 'zod';
-import type { ExecutionStore } from '../analysis/executions.ts';
+import { MAX_EXECUTION_MILLIS, type ExecutionRecord, type ExecutionStore } from '../analysis/executions.ts';
 import { judgeExecution, readStoredPairs } from '../analysis/judging.ts';
+import { lookAt, requireSequentialJudge } from '../analysis/looks.ts';
+import { stopped, type PendingLook, type Sequence, type WindowStarts } from '../analysis/sequences.ts';
 import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';
 import { applicationSchema, idSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { judgeOverrideSchema, resolveWindows } from '../config/execution-request.ts';
+import { judgeOverrideSchema, resolveWindows, type ScopePairs } from '../config/execution-request.ts';
 import { judgeRequestSchema } from '../config/judge-request.ts';
 import { parseWith } from '../config/validation.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
@@ -17,7 +19,7 @@ import { sleep } from '../metrics/retry.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 import { accountNamesParam, decimalSchema, json, listParam, readJsonBody, type ApiRequest } from './http.ts';
-import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
+import { adhocCanaryBodySchema, DEFAULT_LIFETIME_MINUTES, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
 import type { Handlers } from './router.ts';
 
 export interface CanaryApiDeps {
@@ -257,39 +259,36 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     const body = readJsonBody(req, judgementBodySchema);
     const key = idempotencyKey(req, false);
     const { config, id: canaryConfigId } = await deps.configs.find(body);
-    // Scopes without a window judge the last lookbackSeconds (else the default window).
-    const scopes = body.lookbackSeconds ? resolveWindows(body.scopes, received, body.lookbackSeconds * 1000) : body.scopes;
-    const executionId = await start({
-      config,
-      canaryConfigId,
-      application: body.application,
-      executionRequest: withJudge(req, { scopes, thresholds: body.thresholds, strict: body.strict, judge: body.judge }),
-      metricsAccountName: accountNamesParam(req, body.metricsAccountName),
-      idempotencyKey: key,
-    });
-    started(executionId);
+    const judge = first(req, 'judge') ?? body.judge;
+    if (body.analysisKey !== undefined) {
+      requireSequentialJudge(config, judge, 'analysisKey');
+      // Every look is a new analysis: a key would give each look the first one's.
+      if (key !== undefined) throw new BadRequestError('Idempotency-Key: not with analysisKey (each look is a new analysis; the sequence applies each look once)');
+    }
     // The wait ends in time for the reads after it: within timeoutSeconds and the deadline.
     const waitMs = Math.min(body.timeoutSeconds * 1000, deadlineMs - AFTER_WAIT_MS);
-    const until = received + waitMs;
-    let record = await deps.executions.get(executionId);
-    // Where the run is in this process (the local state machine), wait for its end: no polling.
-    // Elsewhere (Step Functions), or for a run started earlier by another process, poll the record.
-    if (record.status === 'running' && deps.starter.waitForEnd && (await deps.starter.waitForEnd(executionId, until - deps.now()))) {
-      record = await deps.executions.get(executionId);
-    }
-    while (record.status === 'running' && !abandoned() && deps.now() + (deps.pollMs ?? 250) < until) {
-      await sleep(deps.pollMs ?? 250);
-      record = await deps.executions.get(executionId);
-    }
+    const call: JudgementCall = { body, until: received + waitMs, waitMs, abandoned };
+    const startAnalysis = async (scopes: ScopePairs) => {
+      const id = await start({
+        config,
+        canaryConfigId,
+        application: body.application,
+        executionRequest: withJudge(req, { scopes, thresholds: body.thresholds, strict: body.strict, judge: body.judge }),
+        metricsAccountName: accountNamesParam(req, body.metricsAccountName),
+        idempotencyKey: key,
+      });
+      started(id);
+      return id;
+    };
+    // Scopes without a window judge the last lookbackSeconds (else the default window).
+    const lookbackMs = body.lookbackSeconds ? body.lookbackSeconds * 1000 : undefined;
+    if (body.analysisKey !== undefined) return judgeLookNow(call, body.analysisKey, resolveWindows(body.scopes, received, lookbackMs), startAnalysis);
+    const executionId = await startAnalysis(lookbackMs ? resolveWindows(body.scopes, received, lookbackMs) : body.scopes);
+    const record = await waitForEnd(executionId, call);
     const { pass, marginal } = body.thresholds;
-    if (record.status === 'terminal') {
-      // Not a canary verdict: Argo counts a non-2xx as an Error and measures again.
-      const reason = record.exception?.details.error ?? 'the analysis failed';
-      const judgement = { phase: 'Error', complete: true, score: null, classification: null, pass, marginal, executionId, reason };
-      return json(502, { message: `Canary analysis ${executionId} failed: ${reason}`, judgement });
-    }
+    if (record.status === 'terminal') return terminalAnswer(record, body.thresholds);
     if (record.status === 'running') {
-      return json(200, { judgement: { phase: 'Running', complete: false, score: null, classification: null, pass, marginal, executionId, reason: `still running after ${Number((waitMs / 1000).toFixed(3))} s; GET /canary/${executionId} will have the verdict` } });
+      return json(200, { judgement: { phase: 'Running', complete: false, score: null, classification: null, pass, marginal, executionId, reason: `still running after ${seconds(waitMs)} s; GET /canary/${executionId} will have the verdict` } });
     }
     const score = record.score!;
     const result = await deps.executions.result(executionId);
@@ -306,4 +305,189 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       },
     });
   }
+
+  /** The execution's record once it ended, or still running at the call's `until` (or once the call was answered). */
+  async function waitForEnd(executionId: string, call: JudgementCall): Promise<ExecutionRecord> {
+    let record = await deps.executions.get(executionId);
+    // Where the run is in this process (the local state machine), wait for its end: no polling.
+    // Elsewhere (Step Functions), or for a run started earlier by another process, poll the record.
+    if (record.status === 'running' && deps.starter.waitForEnd && (await deps.starter.waitForEnd(executionId, call.until - deps.now()))) {
+      record = await deps.executions.get(executionId);
+    }
+    while (record.status === 'running' && !call.abandoned() && deps.now() + (deps.pollMs ?? 250) < call.until) {
+      await sleep(deps.pollMs ?? 250);
+      record = await deps.executions.get(executionId);
+    }
+    return record;
+  }
+
+  /** A terminal analysis: not a canary verdict (Argo counts a non-2xx as an Error and measures again). */
+  function terminalAnswer(record: ExecutionRecord, { pass, marginal }: { pass: number; marginal: number }) {
+    const reason = record.exception?.details.error ?? 'the analysis failed';
+    const judgement = { phase: 'Error', complete: true, score: null, classification: null, pass, marginal, executionId: record.id, reason };
+    return json(502, { message: `Canary analysis ${record.id} failed: ${reason}`, judgement });
+  }
+
+  /**
+   * One look of the repeated-look sequence `analysisKey` (docs/argo/README.md, "Repeated looks"):
+   * a look whose analysis is pending (started by an earlier call, or by this one) is waited for
+   * and applied once (the sequence's writes are conditional on its revision: of two calls that
+   * apply the same look, one writes and the other reads the result); then, unless the sequence
+   * stopped or this call already judged a look, a new analysis of the growing window from the
+   * first look's start to this call's end starts and is waited for. Once stopped, the answer of
+   * the stopping look is repeated.
+   */
+  async function judgeLookNow(call: JudgementCall, analysisKey: string, resolved: ScopePairs, startAnalysis: (scopes: ScopePairs) => Promise<string>) {
+    const { body } = call;
+    const sequences = deps.executions.sequences;
+    let mine: string | undefined; // the analysis this call started
+    let answerFrom: string | undefined; // a look this call waited for: its answer is this call's
+    for (let attempt = 0; attempt < SEQUENCE_ATTEMPTS; attempt++) {
+      const seq = await sequences.get(body.application, analysisKey);
+      if (seq && stopped(seq)) return json(200, { judgement: seq.answer });
+      if (seq?.pending) {
+        const pending = seq.pending;
+        let record = await deps.executions.find(pending.executionId);
+        // A run far past the longest an analysis takes lost its state machine: never a look.
+        if (record?.status === 'running' && deps.now() - record.buildTimeMillis > MAX_EXECUTION_MILLIS) record = undefined;
+        if (record?.status === 'running') {
+          record = await waitForEnd(pending.executionId, call);
+          answerFrom = pending.executionId;
+        }
+        if (record?.status === 'running') return json(200, { judgement: runningJudgement(seq, pending.executionId, call) });
+        if (record?.status === 'succeeded') {
+          const applied = await applyLook(seq, pending, body.thresholds);
+          if (!applied) continue; // another call applied it (or started the next look): read again
+          if (stopped(applied) || answerFrom === pending.executionId || mine !== undefined) return json(200, { judgement: applied.answer });
+          continue; // applied a look an earlier call left: this call takes its own
+        }
+        // Ended terminal (or gone, or lost): not a look. The sequence stays as it was, without it.
+        if (!(await sequences.update(seq, { pending: null }, deps.now()))) continue;
+        if (pending.executionId === mine && record) return terminalAnswer(record, body.thresholds);
+        continue;
+      }
+      if (mine !== undefined) {
+        // This call's look was applied (or dropped) by another call meanwhile.
+        if (seq?.answer && seq.answer.executionId === mine) return json(200, { judgement: seq.answer });
+        const record = await deps.executions.get(mine);
+        if (record.status === 'terminal') return terminalAnswer(record, body.thresholds);
+        if (seq?.answer) return json(200, { judgement: seq.answer });
+        throw new Error(`sequence ${JSON.stringify(analysisKey)}: look ${mine} was neither applied nor pending`);
+      }
+      const scopes = seq ? growingWindow(resolved, seq.windowStarts, analysisKey) : resolved;
+      const windowEndMillis = Math.max(...Object.values(scopes).map((p) => Date.parse(p.experimentScope.end!)));
+      mine = await startAnalysis(scopes);
+      const pending = { executionId: mine, windowEndMillis };
+      const claimed = seq
+        ? await sequences.update(seq, { pending }, deps.now())
+        : await sequences.create(
+            {
+              application: body.application,
+              analysisKey,
+              lifetimeMinutes: body.lifetimeMinutes ?? DEFAULT_LIFETIME_MINUTES,
+              windowStarts: Object.fromEntries(Object.entries(scopes).map(([name, p]) => [name, { control: p.controlScope.start!, experiment: p.experimentScope.start! }])),
+              startMillis: Math.min(...Object.values(scopes).map((p) => Date.parse(p.experimentScope.start!))),
+              pending,
+            },
+            deps.now(),
+          );
+      // Not claimed: another call started a look first; this call's analysis is not one (it
+      // stays an ordinary execution) and the loop waits for that call's look instead.
+      if (claimed) answerFrom = mine;
+    }
+    throw new Error(`sequence ${JSON.stringify(analysisKey)}: too many concurrent writes, try again`);
+  }
+
+  /** Applies the pending look (its analysis succeeded) to `seq`: the sequence after it, or undefined if another call wrote first. */
+  async function applyLook(seq: Sequence, pending: PendingLook, { pass, marginal }: { pass: number; marginal: number }): Promise<Sequence | undefined> {
+    const look = seq.looks + 1;
+    const { result, state } = await lookAt(deps.executions, pending.executionId, seq.state ?? undefined, plannedLooks(seq, pending, look));
+    const c = result.canaria;
+    const answer = {
+      phase: SEQUENCE_PHASES[c.stop],
+      complete: c.stop !== 'continue',
+      score: result.score.score,
+      classification: result.score.classification,
+      pass,
+      marginal,
+      executionId: pending.executionId,
+      reason: c.reason,
+      sequence: { analysisKey: seq.analysisKey, look: c.lookIndex, decision: c.stop, stoppedAtLook: c.stoppedAtLook, plannedLooks: c.plannedLooks },
+    };
+    const next = { looks: look, state, pending: null, answer };
+    return (await deps.executions.sequences.update(seq, next, deps.now())) ? { ...seq, ...next, revision: seq.revision + 1 } : undefined;
+  }
 }
+
+/** What one /v1/judgements call waits with. */
+interface JudgementCall {
+  body: z.output<typeof judgementBodySchema>;
+  /** When its wait ends (epoch ms). */
+  until: number;
+  waitMs: number;
+  abandoned: () => boolean;
+}
+
+/** Reads and conditional writes one look may take when other calls of the same sequence race it. */
+const SEQUENCE_ATTEMPTS = 6;
+
+/** The judgement's phase for a sequence's decision at a look. */
+const SEQUENCE_PHASES = { fail: 'Failed', pass: 'Successful', inconclusive: 'Inconclusive', continue: 'Running' } as const;
+
+const seconds = (ms: number) => Number((ms / 1000).toFixed(3));
+
+/**
+ * The planned number of looks at `look` (it tunes the mixture, never validity): the look whose
+ * window end reaches the sequence's start + lifetimeMinutes is the last; before it, the looks so
+ * far extrapolated over the lifetime at their pace (at the first look: lifetime / first window),
+ * and at least one more.
+ */
+function plannedLooks(seq: Sequence, pending: PendingLook, look: number): number {
+  const lifetimeMs = seq.lifetimeMinutes * 60_000;
+  const elapsedMs = pending.windowEndMillis - seq.startMillis;
+  if (elapsedMs >= lifetimeMs) return look;
+  return Math.max(look + 1, Math.round((look * lifetimeMs) / elapsedMs));
+}
+
+/** The answer while a look's analysis still runs: the sequence goes on. */
+function runningJudgement(seq: Sequence, executionId: string, call: JudgementCall) {
+  const { pass, marginal } = call.body.thresholds;
+  return {
+    phase: 'Running',
+    complete: false,
+    score: null,
+    classification: null,
+    pass,
+    marginal,
+    executionId,
+    reason: `look ${seq.looks + 1} still running after ${seconds(call.waitMs)} s; a later call with this analysisKey applies it (GET /canary/${executionId} has the analysis)`,
+    sequence: { analysisKey: seq.analysisKey, look: seq.looks + 1, decision: 'continue', stoppedAtLook: null },
+  };
+}
+
+/**
+ * A later look's scopes: the first look's window starts (the sequence's), this call's ends. The
+ * scopes must be those of the first look, and every end after its start.
+ */
+function growingWindow(resolved: ScopePairs, starts: WindowStarts, analysisKey: string): ScopePairs {
+  const names = Object.keys(resolved).sort();
+  const first = Object.keys(starts).sort();
+  if (names.join('\n') !== first.join('\n')) {
+    throw new BadRequestError(`scopes: sequence analysisKey ${JSON.stringify(analysisKey)} started with scopes ${first.map((n) => JSON.stringify(n)).join(', ')}; every look must give the same`);
+  }
+  return Object.fromEntries(
+    names.map((name) => {
+      const pair = resolved[name];
+      const sides = (['controlScope', 'experimentScope'] as const).map((side) => {
+        const start = starts[name][side === 'controlScope' ? 'control' : 'experiment'];
+        const scope = pair[side];
+        if (!(Date.parse(scope.end!) > Date.parse(start))) {
+          throw new BadRequestError(`scopes.${name}.${side}.end: must be after the sequence's start ${start} (analysisKey ${JSON.stringify(analysisKey)}: every look judges from the first look's start to its own end)`);
+        }
+        return { ...scope, start };
+      });
+      return [name, { ...pair, controlScope: sides[0], experimentScope: sides[1] }];
+    }),
+  );
+}
+

@@ -372,7 +372,7 @@ export const ROUTES = {
     summary: "Judge now, synchronously (Argo's web provider): always a JSON {judgement} within timeoutSeconds",
     query: { judge: judgeParam },
     body: judgementBodySchema,
-    response: { status: 200, description: '{"judgement": {phase, complete, score, classification, pass, marginal, executionId, reason}}' },
+    response: { status: 200, description: '{"judgement": {phase, complete, score, classification, pass, marginal, executionId, reason}}; with an analysisKey also sequence: {analysisKey, look, decision, stoppedAtLook, plannedLooks}' },
     errors: [400, 404, 413, 415, 502, 504],
     access: 'analyze',
   },

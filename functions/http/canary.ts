@@ -1,31 +1,56 @@
 // POST /canary[/{canaryConfigId}], GET /canary/{id}, GET /canary/executions, GET /metricSetPairList/{id},
 // GET /judges, POST /judge, POST /judges/judge, GET /credentials, GET /metricsServices, POST /v1/judgements,
-// GET /canary/{id}/report and GET / (the report page and the console)
+// GET /canary/{id}/report and GET / (the report page and the console), and the standalone canary
+// analysis routes (POST /standalone_canary_analysis[/{canaryConfigId}], GET …/{id}, PUT …/{id}/cancel)
+import { StepFunctionsStandaloneStarter } from '../../lib/analysis/aws-standalone-starter.ts';
 import { StepFunctionsStarter } from '../../lib/analysis/aws-starter.ts';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { StandaloneStore } from '../../lib/analysis/standalone.ts';
 import { canaryHandlers } from '../../lib/api/canary-api.ts';
 import { httpApiHandler } from '../../lib/api/lambda.ts';
 import { kayentaSecretFromEnvironment } from '../../lib/auth/ssm-secret.ts';
 import { reportHandlers } from '../../lib/api/report-api.ts';
-import { createApp } from '../../lib/api/router.ts';
-import { deployedAccounts } from '../../lib/metrics/sources.ts';
+import { createApp, type Handlers } from '../../lib/api/router.ts';
+import { standaloneHandlers } from '../../lib/api/standalone-api.ts';
+import { deployedAccounts, type MetricAccounts } from '../../lib/metrics/sources.ts';
 import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
 import { ConfigStore } from '../../lib/store/config-store.ts';
+import type { Storage } from '../../lib/store/ports.ts';
 
 const stateMachineArn = process.env.CANARIA_STATE_MACHINE_ARN;
 if (!stateMachineArn) throw new Error('CANARIA_STATE_MACHINE_ARN must be set');
+// The standalone routes start the standalone state machine: they are served only where its ARN
+// is set. The canary function sets it; the judgements function (this handler, serving only
+// POST /v1/judgements) does not, and its role grants nothing of standalone runs.
+const standaloneStateMachineArn = process.env.CANARIA_STANDALONE_STATE_MACHINE_ARN || undefined;
 const storage = storageFromEnvironment();
+const configs = new ConfigStore(storage);
 const executions = new ExecutionStore(storage);
+const accounts = deployedAccounts();
+
+/** The standalone routes; a cancel also stops the run's Standard execution (named by the run's id). */
+function standaloneRoutes(arn: string, storage: Storage, configs: ConfigStore, executions: ExecutionStore, accounts: MetricAccounts): Handlers {
+  const starter = new StepFunctionsStandaloneStarter(arn);
+  const routes = standaloneHandlers({ configs, executions, standalone: new StandaloneStore(storage), accounts, starter, now: Date.now });
+  return {
+    startStandalone: routes.startStandalone,
+    startAdhocStandalone: routes.startAdhocStandalone,
+    getStandalone: routes.getStandalone,
+    cancelStandalone: async (req, params) => {
+      const response = await routes.cancelStandalone!(req, params);
+      // The record says canceled already (nothing starts after it): stopping the execution only
+      // ends it now rather than at its next task, so a failure here is logged, not answered.
+      await starter.stop(params.canaryAnalysisExecutionId).catch((err: Error) => console.warn(`standalone analysis ${params.canaryAnalysisExecutionId}: its execution was not stopped (${err.name}: ${err.message}); it ends at its next task`));
+      return response;
+    },
+  };
+}
+
 export const handler = httpApiHandler(
   createApp({
-    ...canaryHandlers({
-      configs: new ConfigStore(storage),
-      executions,
-      accounts: deployedAccounts(),
-      starter: new StepFunctionsStarter(stateMachineArn),
-      now: Date.now,
-    }),
+    ...canaryHandlers({ configs, executions, accounts, starter: new StepFunctionsStarter(stateMachineArn), now: Date.now }),
     ...reportHandlers({ executions, now: Date.now }),
+    ...(standaloneStateMachineArn ? standaloneRoutes(standaloneStateMachineArn, storage, configs, executions, accounts) : {}),
   }),
   { kayentaSecret: kayentaSecretFromEnvironment() },
 );

@@ -27,6 +27,7 @@ export interface Need {
   action: string;
   /**
    * 'bucket' (the bucket itself), 'bucket/<key pattern>', 'table:<pk>', 'stateMachine',
+   * 'standaloneStateMachine', 'standaloneExecution' (an execution of the standalone machine),
    * 'metricsRole', 'secret', 'parameter', 'apsWorkspace', 'secretsKey', '*' (no resource-level
    * permissions).
    */
@@ -105,6 +106,15 @@ const COMMAND_RESOURCES: Record<string, string> = {
   'cloudwatch:GetMetricData': '*',
   'secretsmanager:GetSecretValue': 'secret',
   'ssm:GetParameter': 'parameter',
+};
+
+/**
+ * The same action on another resource kind, by the file whose code constructs the command: the
+ * standalone runs' starter starts (and stops executions of) the standalone state machine, not the
+ * canary one.
+ */
+const FILE_COMMAND_RESOURCES: Record<string, Record<string, string>> = {
+  'lib/analysis/aws-standalone-starter.ts': { 'states:StartExecution': 'standaloneStateMachine', 'states:StopExecution': 'standaloneExecution' },
 };
 
 const PORTS_FILE = join(repoRoot, 'lib', 'store', 'ports.ts');
@@ -503,7 +513,8 @@ export class PermissionAnalysis {
     // Commands outside the storage adapters (an adapter method reached other than through its
     // port has no key to scope it by: no resource rule, an error).
     for (const c of commands) {
-      const resource = COMMAND_RESOURCES[c.action] ?? extraResource(c.action);
+      const file = relative(repoRoot, c.node.getSourceFile().fileName).split(sep).join('/');
+      const resource = FILE_COMMAND_RESOURCES[file]?.[c.action] ?? COMMAND_RESOURCES[c.action] ?? extraResource(c.action);
       if (!resource) fail(c.node, `${c.action}: no resource rule (add one to COMMAND_RESOURCES)`);
       needs.push({ action: c.action, resource, where: where(c.node) });
     }
@@ -650,11 +661,23 @@ export class PermissionAnalysis {
       return pk;
     }
     if (ts.isCallExpression(e)) {
+      // JSON.parse(JSON.stringify(x)): a copy of x (undefined values dropped), the same pk.
+      const copied = jsonCopyOf(e);
+      if (copied) return this.pkOf(copied, depth + 1);
       const ret = this.returnedExpression(e.expression);
       return ret ? this.pkOf(ret, depth + 1) : undefined;
     }
     return undefined;
   }
+}
+
+/** `x` of `JSON.parse(JSON.stringify(x))`. */
+function jsonCopyOf(call: ts.CallExpression): ts.Expression | undefined {
+  const isJson = (c: ts.Expression, method: string): c is ts.CallExpression =>
+    ts.isCallExpression(c) && c.arguments.length === 1 && ts.isPropertyAccessExpression(c.expression) && c.expression.expression.getText() === 'JSON' && c.expression.name.text === method;
+  if (!isJson(call, 'parse')) return undefined;
+  const inner = skipOuter(call.arguments[0]);
+  return isJson(inner, 'stringify') ? inner.arguments[0] : undefined;
 }
 
 /**

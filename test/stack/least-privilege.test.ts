@@ -15,6 +15,9 @@ import { asArray, normalize, type Json } from './template.ts';
 const RESOURCES: Record<string, (env: Record<string, Json>) => string> = {
   bucket: (env) => `${arnOf(env, 'CANARIA_BUCKET')}`,
   stateMachine: (env) => normalize(required(env, 'CANARIA_STATE_MACHINE_ARN')),
+  // The standalone state machine (STANDARD), and its executions (named by the run's id) a cancel stops.
+  standaloneStateMachine: (env) => normalize(required(env, 'CANARIA_STANDALONE_STATE_MACHINE_ARN')),
+  standaloneExecution: (env) => `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:\${${refOf(env, 'CANARIA_STANDALONE_STATE_MACHINE_ARN')}.Name}:*`,
   // Cross-account CloudWatch: an account's roleArn must name a role called canaria-metrics-*
   // (docs/deploy.md); the stack cannot know the accounts' ids.
   metricsRole: () => 'arn:${AWS::Partition}:iam::*:role/canaria-metrics-*',
@@ -62,6 +65,7 @@ const OPTIONAL_ENV: Record<string, string> = {
   CANARIA_AUTH_CACHE_SECONDS: "the authorizer's key cache; default 60 s",
   CANARIA_AUTH_DENY_AT_EDGE: 'the authorizer refuses at API Gateway; default false',
   CANARIA_DYNAMODB_ENDPOINT: 'another DynamoDB endpoint for the key table (tests, LocalStack); unset: AWS',
+  CANARIA_STANDALONE_STATE_MACHINE_ARN: 'the standalone state machine; unset (the judgements function), the standalone routes are not served',
 };
 
 /** The needs that apply to a function with this environment (gated ones where their variable is set). */
@@ -81,11 +85,16 @@ function required(env: Record<string, Json>, name: string): Json {
   return env[name];
 }
 
-/** `${Bucket.Arn}` of the bucket an environment variable names by Ref. */
-function arnOf(env: Record<string, Json>, name: string): string {
+/** The resource of the stack an environment variable names by Ref. */
+function refOf(env: Record<string, Json>, name: string): string {
   const ref = required(env, name).Ref;
   if (typeof ref !== 'string') throw new Error(`${name} is not a Ref to a resource of the stack`);
-  return `\${${ref}.Arn}`;
+  return ref;
+}
+
+/** `${Bucket.Arn}` of the bucket an environment variable names by Ref. */
+function arnOf(env: Record<string, Json>, name: string): string {
+  return `\${${refOf(env, name)}.Arn}`;
 }
 
 /** A need as the grant that covers it: "action resource [pk=…]". */

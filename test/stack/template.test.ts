@@ -26,9 +26,15 @@ const HANDLERS: Record<string, string> = {
   judge: 'functions/tasks/judge',
   record: 'functions/tasks/record',
   recordFailure: 'functions/tasks/record-failure',
+  lookNext: 'functions/tasks/look-next',
+  lookStart: 'functions/tasks/look-start',
+  lookEnd: 'functions/tasks/look-end',
+  standaloneFailure: 'functions/tasks/standalone-failure',
   meta: 'functions/http/meta',
 };
 const TASKS = ['Plan', 'Fetch', 'MixMetrics', 'Judge', 'Record', 'RecordFailure'];
+/** The standalone state machine's tasks, with their timeouts (their states' TimeoutSeconds). */
+const STANDALONE_TASKS: Record<string, number> = { LookNext: 30, LookStart: 30, LookEnd: 60, StandaloneFailure: 30 };
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
 interface Statement {
@@ -155,6 +161,8 @@ describe('data and retention', () => {
       { prefix: 'metric_set_pair_list/', tags: [], days: { Ref: 'ExtendedRetentionDays' } },
       { prefix: 'metric_set_pair_list/', tags: standard, days: { Ref: 'RetentionDays' } },
       { prefix: 'metric_set_list/', tags: [], days: { Ref: 'RetentionDays' } },
+      // Standalone runs: as long as their records (ExtendedRetentionDays).
+      { prefix: 'standalone/', tags: [], days: { Ref: 'ExtendedRetentionDays' } },
     ]);
     // Configs never expire; nothing else does.
     for (const r of expiring) expect(r.Prefix, r.Id).not.toMatch(/^canary_config/);
@@ -174,7 +182,7 @@ describe('Lambda functions', () => {
   it('are the HTTP functions and the analysis tasks, nodejs22.x on arm64', () => {
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
     expect(Object.keys(fns).sort()).toEqual(
-      ['Authorizer', 'Configs', 'Metrics', 'Canary', 'Judgements', 'Meta', ...TASKS].map((f) => `${f}LambdaFunction`).sort(),
+      ['Authorizer', 'Configs', 'Metrics', 'Canary', 'Judgements', 'Meta', ...TASKS, ...Object.keys(STANDALONE_TASKS)].map((f) => `${f}LambdaFunction`).sort(),
     );
     for (const [id, fn] of Object.entries(fns)) {
       const p = fn.Properties;
@@ -183,7 +191,8 @@ describe('Lambda functions', () => {
       // The authorizer runs before every guarded request: small, and quick to give up.
       const authorizer = id === 'AuthorizerLambdaFunction';
       expect(p.MemorySize, id).toBe(authorizer ? 256 : 512);
-      expect(p.Timeout, id).toBe(authorizer ? 5 : TASKS.some((t) => id === `${t}LambdaFunction`) ? (id.startsWith('Record') ? 30 : 60) : 29);
+      const standaloneTask = STANDALONE_TASKS[id.replace(/LambdaFunction$/, '')];
+      expect(p.Timeout, id).toBe(authorizer ? 5 : standaloneTask ?? (TASKS.some((t) => id === `${t}LambdaFunction`) ? (id.startsWith('Record') ? 30 : 60) : 29));
       expect(p.Role['Fn::GetAtt']?.[1], `${id} role`).toBe('Arn');
     }
   });
@@ -207,7 +216,7 @@ describe('Lambda functions', () => {
   });
 
   it('keep their logs 30 days', () => {
-    for (const id of ['AuthorizerLogGroup', 'ConfigsLogGroup', 'MetricsLogGroup', 'CanaryLogGroup', 'JudgementsLogGroup', 'MetaLogGroup', 'CanaryAnalysisLogGroup', 'HttpApiLogGroup', ...TASKS.map((t) => `${t}LogGroup`)]) {
+    for (const id of ['AuthorizerLogGroup', 'ConfigsLogGroup', 'MetricsLogGroup', 'CanaryLogGroup', 'JudgementsLogGroup', 'MetaLogGroup', 'CanaryAnalysisLogGroup', 'StandaloneAnalysisLogGroup', 'HttpApiLogGroup', ...[...TASKS, ...Object.keys(STANDALONE_TASKS)].map((t) => `${t}LogGroup`)]) {
       expect(resources[id]?.Properties.RetentionInDays, id).toBe(30);
     }
   });
@@ -226,18 +235,63 @@ describe('state machine', () => {
     expect(Object.values(subs).map((v: any) => v['Fn::GetAtt'][0]).sort()).toEqual(TASKS.map((t) => `${t}LambdaFunction`).sort());
   });
 
-  it('may invoke exactly its task functions, and only the canary and judgements functions may start it', () => {
+  it('may invoke exactly its task functions, and only the canary and judgements functions (and the standalone machine, a look) may start it', () => {
     const invoke = asArray<Json>(resources.StateMachineRole.Properties.Policies)
       .flatMap((p) => asArray<Statement>(p.PolicyDocument.Statement))
       .find((s) => asArray(s.Action).includes('lambda:InvokeFunction'))!;
     expect(asArray(invoke.Resource).map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(TASKS.map((t) => `${t}LambdaFunction`).sort());
-    const starters = Object.keys(resources).filter(
-      (id) => resources[id].Type === 'AWS::IAM::Role' && roleAllows(id).some((s) => asArray(s.Action).includes('states:StartExecution')),
-    );
-    expect(starters.sort()).toEqual(['CanaryRole', 'JudgementsRole']);
+    expect(startersOf('CanaryAnalysis')).toEqual(['CanaryRole', 'JudgementsRole', 'StandaloneStateMachineRole']);
     for (const fn of ['CanaryLambdaFunction', 'JudgementsLambdaFunction']) {
       expect(resources[fn].Properties.Environment.Variables.CANARIA_STATE_MACHINE_ARN, fn).toEqual({ Ref: 'CanaryAnalysis' });
     }
+  });
+});
+
+/** Roles that may start the state machine `id`, sorted. */
+function startersOf(id: string): string[] {
+  return Object.keys(resources)
+    .filter((role) => resources[role].Type === 'AWS::IAM::Role' && roleAllows(role).some((s) => asArray(s.Action).includes('states:StartExecution') && asArray(s.Resource).some((r: Json) => r?.Ref === id)))
+    .sort();
+}
+
+describe('standalone state machine', () => {
+  it('is a Standard machine whose definition is functions/standalone.asl.yml, wired to its task functions and the canary machine, logging errors', () => {
+    const sm = resources.StandaloneAnalysis;
+    expect(sm.Type).toBe('AWS::StepFunctions::StateMachine');
+    // A lifetime of hours: past Express's 5 minutes.
+    expect(sm.Properties.StateMachineType).toBe('STANDARD');
+    const asl = parseYaml(readFileSync(join(repoRoot, 'functions/standalone.asl.yml'), 'utf8'));
+    expect(sm.Properties.Definition).toEqual(asl);
+    const subs = sm.Properties.DefinitionSubstitutions;
+    const used = [...JSON.stringify(asl).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]);
+    expect(Object.keys(subs).sort()).toEqual([...new Set(used)].sort());
+    const { CanaryStateMachineArn, ...tasks } = subs;
+    expect(CanaryStateMachineArn).toEqual({ Ref: 'CanaryAnalysis' });
+    expect(Object.values(tasks).map((v: any) => v['Fn::GetAtt'][0]).sort()).toEqual(Object.keys(STANDALONE_TASKS).map((t) => `${t}LambdaFunction`).sort());
+    expect(sm.Properties.LoggingConfiguration).toEqual({ ...resources.CanaryAnalysis.Properties.LoggingConfiguration, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['StandaloneAnalysisLogGroup', 'Arn'] } } }] });
+    // Each task's function gives up no later than its state does.
+    for (const [task, timeout] of Object.entries(STANDALONE_TASKS)) {
+      const state = Object.values<Json>(asl.States).find((st) => st.Type === 'Task' && JSON.stringify(subs[String(st.Resource).slice(2, -1)] ?? '').includes(`"${task}LambdaFunction"`));
+      expect(state?.TimeoutSeconds, task).toBe(timeout);
+    }
+  });
+
+  it("may invoke exactly its task functions and run the canary machine's executions to their end (AWS's policy for a nested .sync execution)", () => {
+    const statements = roleAllows('StandaloneStateMachineRole');
+    const invoke = statements.find((s) => asArray(s.Action).includes('lambda:InvokeFunction'))!;
+    expect(asArray(invoke.Resource).map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(Object.keys(STANDALONE_TASKS).map((t) => `${t}LambdaFunction`).sort());
+    const nested = statements.filter((s) => !asArray<string>(s.Action).some((a) => a.startsWith('logs:') || a.startsWith('lambda:')));
+    expect(nested.map((s) => ({ Action: asArray(s.Action).sort(), Resource: s.Resource }))).toEqual([
+      { Action: ['states:StartExecution'], Resource: { Ref: 'CanaryAnalysis' } },
+      { Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${CanaryAnalysis.Name}:*' } },
+      { Action: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule' } },
+    ]);
+  });
+
+  it('only the canary function may start it (the standalone routes); the judgements function has no standalone routes and no ARN of it', () => {
+    expect(startersOf('StandaloneAnalysis')).toEqual(['CanaryRole']);
+    expect(resources.CanaryLambdaFunction.Properties.Environment.Variables.CANARIA_STANDALONE_STATE_MACHINE_ARN).toEqual({ Ref: 'StandaloneAnalysis' });
+    expect(resources.JudgementsLambdaFunction.Properties.Environment.Variables.CANARIA_STANDALONE_STATE_MACHINE_ARN).toBeUndefined();
   });
 });
 
@@ -345,6 +399,9 @@ describe('HTTP API', () => {
     expect(target('GET /canary/executions')).toBe('Canary');
     // The synchronous verdict on a function of its own, with reserved concurrency (below).
     expect(target('POST /v1/judgements')).toBe('Judgements');
+    for (const key of ['POST /standalone_canary_analysis', 'POST /standalone_canary_analysis/{canaryConfigId}', 'GET /standalone_canary_analysis/{canaryAnalysisExecutionId}', 'PUT /standalone_canary_analysis/{canaryAnalysisExecutionId}/cancel']) {
+      expect(target(key), key).toBe('Canary');
+    }
   });
 });
 

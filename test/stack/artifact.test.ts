@@ -8,13 +8,15 @@
 // - one analysis end to end, started by the canary function's StartExecution, through the
 //   template's own state machine definition (substitutions made) in the embedded runtime, each
 //   Task's Lambda ARN run by the bundle of the function it names (test/stack/step-functions.ts);
+// - one standalone run of the past, started the same way, through the template's Standard
+//   definition, whose RunLook runs each look through the template's Express definition;
 //
 // against the local S3/DynamoDB emulators and a real Prometheus. The bundles reach them through
 // what the AWS SDK honours in any environment: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB and
 // AWS_ENDPOINT_URL_SFN (service endpoints), AWS_REQUEST_CHECKSUM_CALCULATION and
 // AWS_RESPONSE_CHECKSUM_VALIDATION (s3rver does not compute S3's newer checksums), and the
 // emulator's keys as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. No code path of the bundles is
-// there for the test: CanariaBucket, CanariaTable and CanaryAnalysis are given the values
+// there for the test: CanariaBucket, CanariaTable and the state machines are given the values
 // CloudFormation would give them, and CANARIA_ACCOUNTS names the test's Prometheus, as deploying
 // with that accounts file would.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,6 +61,7 @@ describeWithPrometheus('the packaged artifact', () => {
   let functions: Map<string, LambdaFunction>;
   let api: HttpApi;
   let machine: TemplateStateMachine;
+  let standalone: TemplateStateMachine;
   const keys: Record<'admin' | 'read', string> = { admin: '', read: '' };
 
   beforeAll(async () => {
@@ -83,7 +86,12 @@ describeWithPrometheus('the packaged artifact', () => {
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     };
-    const refs = { CanariaBucket: emulators.bucket, CanariaTable: emulators.table, CanaryAnalysis: stateMachineArn('CanaryAnalysis') };
+    const refs = {
+      CanariaBucket: emulators.bucket,
+      CanariaTable: emulators.table,
+      CanaryAnalysis: stateMachineArn('CanaryAnalysis'),
+      StandaloneAnalysis: stateMachineArn('StandaloneAnalysis'),
+    };
     const accounts = `accounts:\n  - {name: prom, type: prometheus, endpoint: '${prom.url}'}\n`;
     functions = new Map(
       unpackFunctions(stack, work).map((fn) => {
@@ -102,7 +110,9 @@ describeWithPrometheus('the packaged artifact', () => {
     );
     api = new HttpApi(stack.template, functions);
     machine = templateStateMachine(stack.template, 'CanaryAnalysis', functions);
+    standalone = templateStateMachine(stack.template, 'StandaloneAnalysis', functions, { nested: [machine] });
     sfn.serve(machine);
+    sfn.serve(standalone);
   }, 240_000);
 
   afterAll(async () => {
@@ -183,6 +193,37 @@ describeWithPrometheus('the packaged artifact', () => {
     expect(r.status, r.body + logs()).toBe(200);
     expect(r.json.judgement).toMatchObject({ phase: 'Successful', complete: true, score: 100, classification: 'Pass' });
     expect(sfn.executions.has(r.json.judgement.executionId)).toBe(true);
+  });
+
+  it('runs a standalone analysis of the past: the Standard definition waits for no window, and RunLook runs each look through the Express definition, all from the bundles', async () => {
+    const created = await api.request('POST', '/canaryConfig', { headers: { 'x-api-key': keys.admin }, body: { ...config, name: 'artifact-standalone' } });
+    expect(created.status, created.body).toBe(200);
+    // Two hours of the past, judged every hour: two looks.
+    const request = { thresholds, analysisIntervalMins: 60, scopes: [{ scopeName: 'default', controlScope: 'version="baseline"', experimentScope: 'version="canary"', startTimeIso: window.start, endTimeIso: window.end, step: STEP }] };
+    const started = await api.request('POST', `/standalone_canary_analysis/${created.json.canaryConfigId}?metricsAccountName=prom&application=shop`, {
+      headers: { authorization: `Bearer ${keys.admin}` },
+      body: request,
+    });
+    expect(started.status, started.body + logs()).toBe(200);
+    const id: string = started.json.canaryAnalysisExecutionId;
+    const execution = sfn.executions.get(id);
+    expect(execution, `StartExecution named ${id} (refused: ${sfn.refused.join(', ')})`).toBeDefined();
+    const ended = await execution!;
+    expect(ended.error, `${ended.error}\n${logs()}`).toBeUndefined();
+
+    const status = await api.request('GET', `/standalone_canary_analysis/${id}`, { headers: { 'x-api-key': keys.read } });
+    expect(status.status, status.body).toBe(200);
+    expect(status.json).toMatchObject({ complete: true, executionStatus: 'SUCCEEDED', application: 'shop' });
+    const result = status.json.canaryAnalysisExecutionResult;
+    expect(result).toMatchObject({ didPassThresholds: true, canaryScores: [100, 100] });
+    expect(result.canaryExecutionResults.map((r: { executionId: string }) => r.executionId)).toEqual([`${id}-1`, `${id}-2`]);
+    expect(standalone.nestedRuns.get('RunLook')).toEqual([`${id}-1`, `${id}-2`]);
+    // Each look is a canary execution of its own; the last one judges the whole two hours.
+    const last = await api.request('GET', `/canary/${id}-2`, { headers: { 'x-api-key': keys.read } });
+    expect(last.json).toMatchObject({ complete: true, status: 'succeeded', parentPipelineExecutionId: id });
+    expect(last.json.canaryExecutionRequest.scopes.default.controlScope).toMatchObject({ start: window.start, end: window.end });
+    const ran = Object.fromEntries([...standalone.tasks].map(([state, f]) => [state, f.invocations > 0]));
+    expect(ran).toEqual({ LookNext: true, LookStart: true, LookEnd: true, StandaloneFailure: false });
   });
 
   const direct = { canaryConfig: config, executionRequest: { scopes, thresholds }, application: 'console', metricsAccountName: 'prom' };

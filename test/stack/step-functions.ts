@@ -5,8 +5,12 @@
 // Catch as Step Functions reports a Lambda failure: Error is the errorType, Cause the JSON of
 // {errorMessage, errorType, trace}.
 //
+// A state machine whose definition runs another one (`states:startExecution.sync`, the standalone
+// machine's RunLook on the canary machine) gets that one as `nested`: the Task runs the nested
+// machine's execution to its end, as Step Functions does, and fails States.TaskFailed if it fails.
+//
 // stepFunctionsEndpoint() serves StartExecution (AWS JSON 1.0, as @aws-sdk/client-sfn speaks it)
-// on 127.0.0.1 for that machine: the canary function's SDK reaches it through the standard
+// on 127.0.0.1 for those machines: the canary function's SDK reaches it through the standard
 // AWS_ENDPOINT_URL_SFN, exactly as it reaches Step Functions on AWS.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -27,6 +31,8 @@ export interface TemplateStateMachine {
   definition: Json;
   /** Task state name → the function its Resource ARN names. */
   tasks: Map<string, LambdaFunction>;
+  /** Task state name of a nested execution (startExecution.sync) → the executions it ran, by name. */
+  nestedRuns: Map<string, string[]>;
   /** Runs one execution to its end: its output, or its failure thrown. */
   run(input: unknown, name: string): Promise<unknown>;
 }
@@ -42,18 +48,34 @@ function taskStates(states: Record<string, Json>, out = new Map<string, Json>())
   return out;
 }
 
+/** The optimized integration that runs another state machine's execution to its end. */
+const START_EXECUTION_SYNC = /^arn:aws:states:::states:startExecution\.sync(:2)?$/;
+
 /**
  * The state machine `resourceId` of the template, its tasks run by `functions` (the running
- * functions by logical id). `retryIntervalMs` shortens the definition's Retry intervals (seconds).
+ * functions by logical id) and its nested executions by `nested` (machines of the template).
+ * `retryIntervalMs` shortens the definition's Retry intervals (seconds).
  */
-export function templateStateMachine(template: Json, resourceId: string, functions: Map<string, LambdaFunction>, options: { retryIntervalMs?: number } = {}): TemplateStateMachine {
+export function templateStateMachine(
+  template: Json,
+  resourceId: string,
+  functions: Map<string, LambdaFunction>,
+  options: { retryIntervalMs?: number; nested?: TemplateStateMachine[] } = {},
+): TemplateStateMachine {
   const resource = template.Resources[resourceId];
   if (resource?.Type !== 'AWS::StepFunctions::StateMachine') throw new Error(`${resourceId} is not a state machine`);
   const { Definition, DefinitionSubstitutions = {} } = resource.Properties;
-  // ${Name} → the ARN of the function the substitution's Fn::GetAtt names.
+  const nestedByArn = new Map((options.nested ?? []).map((m) => [m.arn, m]));
+  // ${Name} → the ARN of the function the substitution's Fn::GetAtt names, or of the state
+  // machine its Ref names.
   const functionOfArn = new Map<string, LambdaFunction>();
   const arns: Record<string, string> = {};
   for (const [name, value] of Object.entries<Json>(DefinitionSubstitutions)) {
+    if (typeof value.Ref === 'string') {
+      arns[name] = stateMachineArn(value.Ref);
+      if (!nestedByArn.has(arns[name])) throw new Error(`substitution ${name}: state machine ${value.Ref} was not given as nested`);
+      continue;
+    }
     const [id, attribute] = [value['Fn::GetAtt']].flat().join('.').split('.');
     const fn = functions.get(id);
     if (attribute !== 'Arn' || !fn) throw new Error(`substitution ${name}: ${JSON.stringify(value)} is not the Arn of a function started here`);
@@ -67,12 +89,17 @@ export function templateStateMachine(template: Json, resourceId: string, functio
     }),
   );
   const tasks = new Map<string, LambdaFunction>();
+  const nestedRuns = new Map<string, string[]>();
   for (const [name, state] of taskStates(definition.States)) {
+    if (START_EXECUTION_SYNC.test(state.Resource)) {
+      nestedRuns.set(name, []);
+      continue;
+    }
     const fn = functionOfArn.get(state.Resource);
     if (!fn) throw new Error(`task ${name}: ${state.Resource} is not a function of the template`);
     tasks.set(name, fn);
   }
-  const handlers = Object.fromEntries(
+  const handlers: Record<string, (input: never) => Promise<unknown>> = Object.fromEntries(
     [...tasks].map(([name, fn]) => [
       name,
       (input: unknown) =>
@@ -84,17 +111,38 @@ export function templateStateMachine(template: Json, resourceId: string, functio
         }),
     ]),
   );
+  for (const [name, runs] of nestedRuns) {
+    // The Task's Parameters (StateMachineArn, Name, Input); .sync:2's result: the execution's
+    // description, its Output as JSON.
+    handlers[name] = async (params: { StateMachineArn: string; Name?: string; Input?: unknown }) => {
+      const child = nestedByArn.get(params.StateMachineArn);
+      if (!child) throw new Error(`task ${name}: StartExecution of ${params.StateMachineArn}, which was not given as nested`);
+      const childName = params.Name ?? crypto.randomUUID();
+      runs.push(childName);
+      const executionArn = `${child.arn.replace(':stateMachine:', ':execution:')}:${childName}`;
+      try {
+        const output = await child.run(params.Input ?? {}, childName);
+        return { ExecutionArn: executionArn, StateMachineArn: child.arn, Name: childName, Status: 'SUCCEEDED', Input: params.Input ?? {}, Output: output };
+      } catch (err) {
+        const cause = (err as Error).cause as Error | undefined;
+        const failed = new Error(JSON.stringify({ ExecutionArn: executionArn, Status: 'FAILED', Error: cause?.name ?? (err as Error).name, Cause: cause?.message ?? (err as Error).message }));
+        failed.name = 'States.TaskFailed';
+        throw failed;
+      }
+    };
+  }
   const machine = new StateMachine(definition, { validationOptions: { checkArn: true } });
   const arn = stateMachineArn(resourceId);
   return {
     arn,
     definition,
     tasks,
+    nestedRuns,
     run(input, name) {
       const execution = machine.run(input as never, {
         overrides: {
           taskResourceLocalHandlers: handlers as never,
-          ...(options.retryIntervalMs !== undefined ? { retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((k) => [k, options.retryIntervalMs!])) } : {}),
+          ...(options.retryIntervalMs !== undefined ? { retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((k) => [k, options.retryIntervalMs!])) } : {}),
         },
         context: { Execution: { Name: name, Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${resourceId}:${name}`, StartTime: new Date().toISOString() } } as never,
       });
@@ -105,7 +153,7 @@ export function templateStateMachine(template: Json, resourceId: string, functio
 
 export interface StepFunctionsEndpoint {
   url: string;
-  /** The machine StartExecution starts (set once the functions it runs are known). */
+  /** A machine StartExecution starts, by its ARN (added once the functions it runs are known). */
   serve(machine: TemplateStateMachine): void;
   /** Executions started, by name: their end (output, or the failure). */
   executions: Map<string, Promise<{ output?: unknown; error?: Error }>>;
@@ -114,9 +162,9 @@ export interface StepFunctionsEndpoint {
   stop(): Promise<void>;
 }
 
-/** StartExecution on 127.0.0.1 (AWS JSON 1.0) of the machine it serves: starts the execution in the background. */
+/** StartExecution on 127.0.0.1 (AWS JSON 1.0) of the machines it serves: starts the execution in the background. */
 export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
-  let machine: TemplateStateMachine | undefined;
+  const machines = new Map<string, TemplateStateMachine>();
   const executions = new Map<string, Promise<{ output?: unknown; error?: Error }>>();
   const refused: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -138,7 +186,8 @@ export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
         refused.push(String(target));
         return answer(400, { __type: 'com.amazon.coral.service#UnknownOperationException', message: `${target} is not served here` });
       }
-      if (!machine || body.stateMachineArn !== machine.arn) {
+      const machine = machines.get(body.stateMachineArn ?? '');
+      if (!machine) {
         refused.push(`StartExecution of ${body.stateMachineArn}`);
         return answer(400, { __type: 'com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${body.stateMachineArn}'` });
       }
@@ -161,7 +210,7 @@ export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     serve(m) {
-      machine = m;
+      machines.set(m.arn, m);
     },
     executions,
     refused,

@@ -20,6 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ar1, binomial } from '../test/support/canaria-v1-data.ts';
 import { counter, gauge, prng, round, type OpenMetricsSeries } from '../test/support/prometheus-data.ts';
 
 /** Where examples/demo/ is, whatever the working directory. */
@@ -54,27 +55,6 @@ export const PROFILE = {
   instances: 2,
   seed: 20_260_101,
 } as const;
-
-/** A stationary AR(1) series: lag-1 correlation rho, marginal standard deviation sd. */
-function ar1(r: ReturnType<typeof prng>, n: number, rho: number, sd: number): number[] {
-  const innovation = sd * Math.sqrt(1 - rho * rho);
-  const out: number[] = [];
-  let x = r.normal(0, sd);
-  for (let i = 0; i < n; i++) {
-    out.push(x);
-    x = rho * x + r.normal(0, innovation);
-  }
-  return out;
-}
-
-function binomial(r: ReturnType<typeof prng>, n: number, p: number): number {
-  if (n <= 0 || p <= 0) return 0;
-  const mean = n * p;
-  if (mean > 50 && n * (1 - p) > 50) return Math.min(n, Math.max(0, Math.round(r.normal(mean, Math.sqrt(mean * (1 - p))))));
-  let k = 0;
-  for (let i = 0; i < n; i++) if (r.next() < p) k++;
-  return k;
-}
 
 /**
  * The demo's series, one sample a minute from WARMUP_MIN + WINDOW_MIN minutes before `endSec`

@@ -5,12 +5,10 @@ import { instantString } from '../metrics/types.ts';
 import type { ExecutionStore } from './executions.ts';
 import { planLooks, type StandaloneDocument, type StandaloneRecord, type StandaloneStore } from './standalone.ts';
 import { judgesSequentially } from './looks.ts';
-import { isoDuration } from './status.ts';
+import { isoDuration, times } from './status.ts';
 
 const UPPER = { running: 'RUNNING', succeeded: 'SUCCEEDED', terminal: 'TERMINAL', canceled: 'CANCELED' } as const;
 
-const times = (prefix: string, ms: number | undefined) =>
-  ms === undefined ? {} : { [`${prefix}Millis`]: ms, [`${prefix}Iso`]: instantString(ms) };
 const isoOnly = (prefix: string, ms: number | undefined) => (ms === undefined ? {} : { [`${prefix}Iso`]: instantString(ms) });
 
 /** Orca's stages: the setup stage, a warm-up wait, per look its wait (real time only) and run, the result stage. */

@@ -41,7 +41,8 @@ function canaryDuration(doc: ExecutionDocument): string | undefined {
   return spans.size === 1 ? isoDuration([...spans][0]) : undefined;
 }
 
-const times = (prefix: string, ms: number | undefined) =>
+/** `{prefix}Millis` and `{prefix}Iso` of an instant, or nothing. */
+export const times = (prefix: string, ms: number | undefined) =>
   ms === undefined ? {} : { [`${prefix}Millis`]: ms, [`${prefix}Iso`]: instantString(ms) };
 
 export function statusResponse(r: ExecutionRecord, doc: ExecutionDocument, result: ExplainedResult | undefined): Record<string, unknown> {

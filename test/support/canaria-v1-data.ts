@@ -97,7 +97,7 @@ function range(from: number, to: number): number[] {
 }
 
 /** A stationary AR(1) series: lag-1 correlation rho, marginal standard deviation sd. */
-function ar1(r: ReturnType<typeof prng>, n: number, rho: number, sd: number): number[] {
+export function ar1(r: ReturnType<typeof prng>, n: number, rho: number, sd: number): number[] {
   const innovation = sd * Math.sqrt(1 - rho * rho);
   const out: number[] = [];
   let x = r.normal(0, sd);
@@ -109,7 +109,7 @@ function ar1(r: ReturnType<typeof prng>, n: number, rho: number, sd: number): nu
 }
 
 /** Binomial(n, p) by inversion for small n·p, a rounded normal otherwise (as prng's poisson). */
-function binomial(r: ReturnType<typeof prng>, n: number, p: number): number {
+export function binomial(r: ReturnType<typeof prng>, n: number, p: number): number {
   if (n <= 0 || p <= 0) return 0;
   if (p >= 1) return n;
   const mean = n * p;

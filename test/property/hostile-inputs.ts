@@ -152,6 +152,14 @@ const thresholds = { pass: 95, marginal: 75 };
 export const validConfig = (name = 'hostile-new', application = 'hostile-app-new') => ({ ...fixture('seed-canary-config.json'), name, applications: [application] });
 
 /** A valid body per body route (valid for its schema; the suite checks this). */
+/** A standalone run of an hour from now, judged every 20 minutes (its first look waits for its window). */
+const validStandaloneRequest = () => ({
+  scopes: [{ scopeName: 'default', controlScope: 'version="baseline"', experimentScope: 'version="canary"', step: 60 }],
+  thresholds,
+  lifetimeDurationMins: 60,
+  analysisIntervalMins: 20,
+});
+
 export const VALID_BODIES = {
   createCanaryConfig: () => validConfig(),
   replaceCanaryConfig: () => validConfig(EXISTING_CONFIG_NAME, EXISTING_APPLICATION),
@@ -169,6 +177,8 @@ export const VALID_BODIES = {
     scoreThresholds: thresholds,
   }),
   judgement: () => ({ canaryConfig: validConfig(), application: 'hostile-app', scopes: validScopes(), thresholds }),
+  startStandalone: () => validStandaloneRequest(),
+  startAdhocStandalone: () => ({ canaryConfig: validConfig(), executionRequest: validStandaloneRequest() }),
 } satisfies Partial<Record<RouteId, () => unknown>>;
 
 type BodyRoute = keyof typeof VALID_BODIES;

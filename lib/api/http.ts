@@ -137,6 +137,9 @@ export function decimalSchema(min: number, max: number) {
     .refine((n) => n >= min && n <= max, { error: rule });
 }
 
+/** A query parameter's first value; an empty one counts as absent. */
+export const queryValue = (req: ApiRequest, name: string): string | undefined => req.query[name]?.[0] || undefined;
+
 /** The first value of each query parameter, validated by `schema`: errors name the parameter. */
 export function queryParams<T extends z.ZodType>(req: ApiRequest, schema: T): z.output<T> {
   const first = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, v[0]]));

@@ -5,17 +5,17 @@
 import { StepFunctionsStandaloneStarter } from '../../lib/analysis/aws-standalone-starter.ts';
 import { StepFunctionsStarter } from '../../lib/analysis/aws-starter.ts';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { SequenceStore } from '../../lib/analysis/sequences.ts';
 import { StandaloneStore } from '../../lib/analysis/standalone.ts';
 import { canaryHandlers } from '../../lib/api/canary-api.ts';
 import { httpApiHandler } from '../../lib/api/lambda.ts';
 import { kayentaSecretFromEnvironment } from '../../lib/auth/ssm-secret.ts';
 import { reportHandlers } from '../../lib/api/report-api.ts';
-import { createApp, type Handlers } from '../../lib/api/router.ts';
+import { createApp } from '../../lib/api/router.ts';
 import { standaloneHandlers } from '../../lib/api/standalone-api.ts';
-import { deployedAccounts, type MetricAccounts } from '../../lib/metrics/sources.ts';
+import { deployedAccounts } from '../../lib/metrics/sources.ts';
 import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
 import { ConfigStore } from '../../lib/store/config-store.ts';
-import type { Storage } from '../../lib/store/ports.ts';
 
 const stateMachineArn = process.env.CANARIA_STATE_MACHINE_ARN;
 if (!stateMachineArn) throw new Error('CANARIA_STATE_MACHINE_ARN must be set');
@@ -28,29 +28,13 @@ const configs = new ConfigStore(storage);
 const executions = new ExecutionStore(storage);
 const accounts = deployedAccounts();
 
-/** The standalone routes; a cancel also stops the run's Standard execution (named by the run's id). */
-function standaloneRoutes(arn: string, storage: Storage, configs: ConfigStore, executions: ExecutionStore, accounts: MetricAccounts): Handlers {
-  const starter = new StepFunctionsStandaloneStarter(arn);
-  const routes = standaloneHandlers({ configs, executions, standalone: new StandaloneStore(storage), accounts, starter, now: Date.now });
-  return {
-    startStandalone: routes.startStandalone,
-    startAdhocStandalone: routes.startAdhocStandalone,
-    getStandalone: routes.getStandalone,
-    cancelStandalone: async (req, params) => {
-      const response = await routes.cancelStandalone!(req, params);
-      // The record says canceled already (nothing starts after it): stopping the execution only
-      // ends it now rather than at its next task, so a failure here is logged, not answered.
-      await starter.stop(params.canaryAnalysisExecutionId).catch((err: Error) => console.warn(`standalone analysis ${params.canaryAnalysisExecutionId}: its execution was not stopped (${err.name}: ${err.message}); it ends at its next task`));
-      return response;
-    },
-  };
-}
-
 export const handler = httpApiHandler(
   createApp({
-    ...canaryHandlers({ configs, executions, accounts, starter: new StepFunctionsStarter(stateMachineArn), now: Date.now }),
+    ...canaryHandlers({ configs, executions, accounts, starter: new StepFunctionsStarter(stateMachineArn), sequences: new SequenceStore(storage.records), now: Date.now }),
     ...reportHandlers({ executions, now: Date.now }),
-    ...(standaloneStateMachineArn ? standaloneRoutes(standaloneStateMachineArn, storage, configs, executions, accounts) : {}),
+    ...(standaloneStateMachineArn
+      ? standaloneHandlers({ configs, executions, standalone: new StandaloneStore(storage), accounts, starter: new StepFunctionsStandaloneStarter(standaloneStateMachineArn), now: Date.now })
+      : {}),
   }),
   { kayentaSecret: kayentaSecretFromEnvironment() },
 );

@@ -18,10 +18,15 @@ export class StepFunctionsStandaloneStarter implements StandaloneStarter {
   /**
    * Stops the run's execution (a cancel, already recorded): it ends now (Aborted) rather than at
    * its next task. A look's analysis already running (an Express execution) finishes on its own.
+   * A failure is only logged: the run starts nothing after its next task anyway.
    */
-  async stop(standaloneId: string): Promise<void> {
+  async canceled(standaloneId: string): Promise<void> {
     // arn:…:stateMachine:NAME → arn:…:execution:NAME:RUN_ID
     const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${standaloneId}`;
-    await this.client.send(new StopExecutionCommand({ executionArn, error: 'Canceled', cause: 'The standalone canary analysis was canceled (PUT /standalone_canary_analysis/{id}/cancel).' }));
+    try {
+      await this.client.send(new StopExecutionCommand({ executionArn, error: 'Canceled', cause: 'The standalone canary analysis was canceled (PUT /standalone_canary_analysis/{id}/cancel).' }));
+    } catch (err) {
+      console.warn(`standalone analysis ${standaloneId}: its execution was not stopped (${(err as Error).name}: ${(err as Error).message}); it ends at its next task`);
+    }
   }
 }

@@ -8,7 +8,6 @@ import type { ExplainedResult } from './verdict.ts';
 import type { MetricSet } from '../metrics/types.ts';
 import { atomically, type ObjectStore, type RecordStore, type Storage, type StoredRecord } from '../store/ports.ts';
 import { EXECUTION_ID_PATTERN } from './ids.ts';
-import { SequenceStore } from './sequences.ts';
 
 export const STAGES = ['setupContext', 'fetch', 'mixMetrics', 'judge', 'done'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -130,15 +129,11 @@ export class ExecutionStore {
 
   private readonly retention: Retention;
 
-  /** The repeated-look sequences of /v1/judgements (analysisKey), kept as long as a failed execution. */
-  readonly sequences: SequenceStore;
-
   constructor(storage: Storage, retention: Retention = retentionFromEnvironment()) {
     this.objects = storage.objects;
     this.records = storage.records;
     this.atomically = atomically(storage);
     this.retention = retention;
-    this.sequences = new SequenceStore(storage.records, retention);
   }
 
   private expiresAt(fromMillis: number, days: number): number {

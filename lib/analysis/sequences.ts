@@ -3,7 +3,7 @@
 // write is conditional on the record's revision, so two calls that raced on the same read cannot
 // both change it: one wins, the other reads again.
 import type { RecordStore } from '../store/ports.ts';
-import type { Retention } from './executions.ts';
+import { retentionFromEnvironment, type Retention } from './executions.ts';
 import type { SequenceState } from './looks.ts';
 
 const SEQUENCE_PK = 'canarySequence';
@@ -52,7 +52,7 @@ export class SequenceStore {
   private readonly records: RecordStore;
   private readonly retention: Retention;
 
-  constructor(records: RecordStore, retention: Retention) {
+  constructor(records: RecordStore, retention: Retention = retentionFromEnvironment()) {
     this.records = records;
     this.retention = retention;
   }

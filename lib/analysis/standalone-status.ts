@@ -4,7 +4,7 @@
 import { instantString } from '../metrics/types.ts';
 import type { ExecutionStore } from './executions.ts';
 import { planLooks, type StandaloneDocument, type StandaloneRecord, type StandaloneStore } from './standalone.ts';
-import { judgesSequentially } from './looks.ts';
+import { CANARIA_V1_JUDGE, KAYENTA_JUDGE } from '../judge/names.ts';
 import { isoDuration, times } from './status.ts';
 
 const UPPER = { running: 'RUNNING', succeeded: 'SUCCEEDED', terminal: 'TERMINAL', canceled: 'CANCELED' } as const;
@@ -19,7 +19,7 @@ function stageStatus(r: StandaloneRecord, doc: StandaloneDocument) {
     const look = r.looks[i - 1];
     if (look) return look.status === 'succeeded' && !(r.status === 'terminal' && i === r.looks.length) ? 'SUCCEEDED' : 'TERMINAL';
     if (r.current?.index === i) return ended ? UPPER[r.status] : 'RUNNING';
-    return ended ? 'NOT_STARTED' : 'NOT_STARTED';
+    return 'NOT_STARTED';
   };
   const waitStatus = (i: number): string => {
     if (r.looks.length >= i || r.current?.index === i) return 'SUCCEEDED';
@@ -43,7 +43,6 @@ function stageStatus(r: StandaloneRecord, doc: StandaloneDocument) {
 async function executionResults(r: StandaloneRecord, executions: ExecutionStore, standalone: StandaloneStore) {
   return Promise.all(
     r.looks.map(async (look) => {
-      const child = await executions.find(look.executionId);
       const judgeResult = look.status !== 'succeeded' ? undefined : r.sequential ? await standalone.lookResult(r.id, look.index) : await executions.result(look.executionId);
       const duration = look.judgementEndTimeMillis - look.judgementStartTimeMillis;
       return {
@@ -55,9 +54,9 @@ async function executionResults(r: StandaloneRecord, executions: ExecutionStore,
         ...times('judgementEndTime', look.judgementEndTimeMillis),
         warnings: look.warnings,
         metricSetPairListId: look.metricSetPairListId,
-        ...times('buildTime', child?.buildTimeMillis),
-        ...times('startTime', child?.startTimeMillis),
-        ...times('endTime', child?.endTimeMillis),
+        ...times('buildTime', look.judgementStartTimeMillis),
+        ...times('startTime', look.startTimeMillis),
+        ...times('endTime', look.judgementEndTimeMillis),
         storageAccountName: r.storageAccountName,
         configurationAccountName: r.configurationAccountName,
         ...(look.decision ? { canaria: { look: look.index, decision: look.decision, reason: look.reason } } : {}),
@@ -100,7 +99,7 @@ export async function standaloneStatus(r: StandaloneRecord, executions: Executio
     storageAccountName: r.storageAccountName,
     metricsAccountName: r.metricsAccountName,
     canaria: {
-      judge: judgesSequentially(doc.config, doc.request.judge) ? 'canaria-v1' : 'NetflixACAJudge-v1.0',
+      judge: r.sequential ? CANARIA_V1_JUDGE : KAYENTA_JUDGE,
       plannedLooks: r.plannedLooks,
       looks: r.looks.length,
       ...(r.sequential ? { sequence: { decision: r.stoppedAtLook ? lastDecision : complete ? undefined : 'continue', stoppedAtLook: r.stoppedAtLook ?? null } } : {}),

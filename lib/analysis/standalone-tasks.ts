@@ -52,14 +52,23 @@ async function change(deps: StandaloneDeps, record: StandaloneRecord, patch: Par
   return deps.standalone.replace({ ...record, ...patch });
 }
 
-/** Ends the run terminal with `exception` (unless it ended meanwhile). */
-async function endTerminal(deps: StandaloneDeps, id: string, exception: ExecutionException, extra: Partial<StandaloneRecord> = {}): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    const record = await running(deps, id);
-    if (!record) return;
-    if (await change(deps, record, { status: 'terminal', endTimeMillis: deps.now(), exception, current: undefined, ...extra })) return;
+/**
+ * Applies `patch` (of the record as read) to a run while it is running, reading again when
+ * another write came first; returns the record as written, or as found when it was not running.
+ */
+async function changeRunning(deps: StandaloneDeps, id: string, patch: (record: StandaloneRecord) => Partial<StandaloneRecord>): Promise<StandaloneRecord | undefined> {
+  for (let i = 0; i < 5; i++) {
+    const record = await deps.standalone.find(id);
+    if (record?.status !== 'running') return record;
+    const changed = { ...record, ...patch(record) };
+    if (await deps.standalone.replace(changed)) return { ...changed, version: record.version + 1 };
   }
-  throw new Error(`standalone analysis ${id}: its record kept changing while it was being ended`);
+  throw new Error(`standalone analysis ${id}: its record kept changing while it was being written`);
+}
+
+/** Ends the run terminal with `exception` (unless it ended meanwhile). */
+async function endTerminal(deps: StandaloneDeps, id: string, exception: ExecutionException): Promise<void> {
+  await changeRunning(deps, id, () => ({ status: 'terminal', endTimeMillis: deps.now(), exception, current: undefined }));
 }
 
 export async function lookNext(input: LoopInput, deps: StandaloneDeps): Promise<LoopState> {
@@ -126,7 +135,14 @@ export async function lookEnd(input: LoopInput & { executionId: string }, deps: 
   if (!record || record.current?.executionId !== input.executionId) return done(input.standaloneId);
   const { index } = record.current;
   const child = await currentRecord(deps.executions, input.executionId, deps.now());
-  const base = { index, executionId: child.id, metricSetPairListId: child.metricSetPairListId, judgementStartTimeMillis: child.buildTimeMillis, judgementEndTimeMillis: child.endTimeMillis ?? deps.now() };
+  const base = {
+    index,
+    executionId: child.id,
+    metricSetPairListId: child.metricSetPairListId,
+    judgementStartTimeMillis: child.buildTimeMillis,
+    startTimeMillis: child.startTimeMillis,
+    judgementEndTimeMillis: child.endTimeMillis ?? deps.now(),
+  };
   const thresholds = (await deps.standalone.document(record.id)).request.thresholds;
   const now = deps.now();
   let look: LookSummary;
@@ -184,21 +200,20 @@ export async function standaloneFailure(input: LoopInput & { error?: { Error?: s
  * PUT …/cancel: a running run ends `canceled` at once; no look starts after it (a look already
  * running finishes as an execution of its own and is not recorded in the run). Returns the record.
  */
-export async function cancelStandalone(deps: StandaloneDeps, id: string): Promise<StandaloneRecord | undefined> {
-  for (let i = 0; i < 5; i++) {
-    const record = await deps.standalone.find(id);
-    if (!record || record.status !== 'running') return record;
-    const canceled = { status: 'canceled' as const, endTimeMillis: deps.now(), current: undefined, exception: { details: { errors: ['Canary analysis execution was canceled.'] } } };
-    if (await change(deps, record, canceled)) return { ...record, ...canceled, version: record.version + 1 };
-  }
-  throw new Error(`standalone analysis ${id}: its record kept changing while it was being canceled`);
+export async function cancelStandalone(deps: StandaloneDeps & { starter: StandaloneStarter }, id: string): Promise<StandaloneRecord | undefined> {
+  const record = await changeRunning(deps, id, () => ({ status: 'canceled', endTimeMillis: deps.now(), current: undefined, exception: { details: { errors: ['Canary analysis execution was canceled.'] } } }));
+  if (record?.status === 'canceled') await deps.starter.canceled?.(id);
+  return record;
 }
 
 /** Starts the standalone state machine for a recorded run (Step Functions on AWS, in-process locally). */
 export interface StandaloneStarter {
   start(standaloneId: string): Promise<void>;
-  /** Optional: a cancel was recorded; a run waiting here for its next window looks now (locally). */
-  wake?(standaloneId: string): void;
+  /**
+   * Optional: a cancel was recorded; the run notices now rather than at its next task (locally its
+   * wait ends; on AWS its execution is stopped). Never throws: the record already says canceled.
+   */
+  canceled?(standaloneId: string): Promise<void>;
 }
 
 export interface NewStandalone {
@@ -241,7 +256,6 @@ export async function startStandalone(s: NewStandalone, deps: StandaloneDeps & {
     buildTimeMillis: now,
     analysisStartMillis,
     plannedLooks: plan.looks,
-    intervalMillis: plan.intervalMillis,
     sequential,
     looks: [],
     version: 0,

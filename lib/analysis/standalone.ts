@@ -23,7 +23,9 @@ export interface LookSummary {
   score?: number;
   classification?: string;
   metricSetPairListId?: string;
+  /** The look's execution: recorded (build), started, ended. */
   judgementStartTimeMillis: number;
+  startTimeMillis?: number;
   judgementEndTimeMillis: number;
   warnings: string[];
   exception?: ExecutionException;
@@ -48,7 +50,6 @@ export interface StandaloneRecord {
   /** Where the first scope's window starts (startTimeIso, else when the run was created). */
   analysisStartMillis: number;
   plannedLooks: number;
-  intervalMillis: number;
   /** canaria-v1: the looks are one always-valid sequence. */
   sequential: boolean;
   looks: LookSummary[];
@@ -85,6 +86,8 @@ export class StandaloneStore {
   private readonly objects: ObjectStore;
   private readonly records: RecordStore;
   private readonly keepDays: number;
+  /** Documents never change once written: each is read once per process. */
+  private readonly documents = new Map<string, Promise<StandaloneDocument>>();
 
   constructor(storage: Storage, keepDays = retentionFromEnvironment().extendedDays) {
     this.objects = storage.objects;
@@ -101,7 +104,9 @@ export class StandaloneStore {
   /** The document first, then the record that makes the run exist; false if the id is taken. */
   async create(record: StandaloneRecord, doc: StandaloneDocument): Promise<boolean> {
     await this.objects.putJson(documentKey(record.id), doc);
-    return this.records.put(this.stored(record), { kind: 'absent' });
+    const created = await this.records.put(this.stored(record), { kind: 'absent' });
+    if (created) this.documents.set(record.id, Promise.resolve(doc));
+    return created;
   }
 
   async find(id: string): Promise<StandaloneRecord | undefined> {
@@ -109,9 +114,17 @@ export class StandaloneStore {
     return r ? toRecord(r) : undefined;
   }
 
-  async document(id: string): Promise<StandaloneDocument> {
-    const doc = await this.objects.getJson<StandaloneDocument>(documentKey(id));
-    if (!doc) throw new Error(`standalone analysis ${id} has no request document`);
+  document(id: string): Promise<StandaloneDocument> {
+    let doc = this.documents.get(id);
+    if (!doc) {
+      doc = this.objects.getJson<StandaloneDocument>(documentKey(id)).then((d) => {
+        if (!d) throw new Error(`standalone analysis ${id} has no request document`);
+        return d;
+      });
+      // a failed read is tried again next time
+      doc.catch(() => this.documents.delete(id));
+      this.documents.set(id, doc);
+    }
     return doc;
   }
 

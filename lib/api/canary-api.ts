@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { MAX_EXECUTION_MILLIS, type ExecutionRecord, type ExecutionStore } from '../analysis/executions.ts';
 import { judgeExecution, readStoredPairs } from '../analysis/judging.ts';
 import { lookAt, requireSequentialJudge } from '../analysis/looks.ts';
-import { stopped, type PendingLook, type Sequence, type WindowStarts } from '../analysis/sequences.ts';
+import { stopped, type PendingLook, type Sequence, type SequenceStore, type WindowStarts } from '../analysis/sequences.ts';
 import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';
 import { applicationSchema, idSchema, type CanaryConfig } from '../config/canary-config.ts';
@@ -18,7 +18,7 @@ import type { MetricSetPair } from '../judge/types.ts';
 import { sleep } from '../metrics/retry.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import { accountNamesParam, decimalSchema, json, listParam, readJsonBody, type ApiRequest } from './http.ts';
+import { accountNamesParam, queryValue, decimalSchema, json, listParam, readJsonBody, type ApiRequest } from './http.ts';
 import { adhocCanaryBodySchema, DEFAULT_LIFETIME_MINUTES, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
 import type { Handlers } from './router.ts';
 
@@ -27,6 +27,8 @@ export interface CanaryApiDeps {
   executions: ExecutionStore;
   accounts: MetricAccounts;
   starter: ExecutionStarter;
+  /** The repeated-look sequences of /v1/judgements with an analysisKey. */
+  sequences: SequenceStore;
   now: () => number;
   /** How often /v1/judgements looks at the execution while it waits. */
   pollMs?: number;
@@ -60,11 +62,10 @@ async function withinDeadline<T>(work: Promise<T>, ms: number, late: () => T): P
 /** Kayenta's ExecutionStatus values, as the list filter accepts them (lower case). */
 const EXECUTION_STATUSES = ['not_started', 'running', 'paused', 'suspended', 'succeeded', 'failed_continue', 'terminal', 'canceled', 'redirect', 'stopped', 'skipped', 'buffered'];
 
-const first = (req: ApiRequest, name: string) => req.query[name]?.[0] || undefined;
 
 /** The request's judge: the judge= parameter, else the body's `judge` (either overrides canaryConfig.judge.name). */
 const withJudge = <T extends { judge?: string }>(req: ApiRequest, request: T): T => {
-  const judge = first(req, 'judge') ?? request.judge;
+  const judge = queryValue(req, 'judge') ?? request.judge;
   return judge === undefined ? request : { ...request, judge };
 };
 
@@ -75,22 +76,22 @@ const idempotencyKeySchema = z.string().regex(/^[\x20-\x7e]{1,255}$/, { error: '
 function idempotencyKey(req: ApiRequest, fromQuery = true): string | undefined {
   const header = req.headers['idempotency-key'] || undefined;
   if (header !== undefined) return parseWith(idempotencyKeySchema, header, ['Idempotency-Key']);
-  const param = fromQuery ? first(req, 'idempotencyKey') : undefined;
+  const param = fromQuery ? queryValue(req, 'idempotencyKey') : undefined;
   return param === undefined ? undefined : parseWith(idempotencyKeySchema, param, ['idempotencyKey']);
 }
 
 /** The application a start names in its query, checked (it is stored and keys idempotency). */
 function applicationParam(req: ApiRequest): string | undefined {
-  const application = first(req, 'application');
+  const application = queryValue(req, 'application');
   return application === undefined ? undefined : parseWith(applicationSchema, application, ['application']);
 }
 
 function accountParams(req: ApiRequest) {
   return {
     metricsAccountName: accountNamesParam(req),
-    storageAccountName: first(req, 'storageAccountName'),
-    configurationAccountName: first(req, 'configurationAccountName'),
-    parentPipelineExecutionId: first(req, 'parentPipelineExecutionId'),
+    storageAccountName: queryValue(req, 'storageAccountName'),
+    configurationAccountName: queryValue(req, 'configurationAccountName'),
+    parentPipelineExecutionId: queryValue(req, 'parentPipelineExecutionId'),
     idempotencyKey: idempotencyKey(req),
   };
 }
@@ -166,10 +167,10 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     getCanaryExecution: async (_req, { canaryExecutionId }) => json(200, await executionStatus(deps.executions, canaryExecutionId, deps.now())),
 
     listCanaryExecutions: async (req) => {
-      const paging = parseWith(pageParams, { limit: first(req, 'limit'), page: first(req, 'page') });
+      const paging = parseWith(pageParams, { limit: queryValue(req, 'limit'), page: queryValue(req, 'page') });
       const limit = paging.limit ?? 20;
       const page = paging.page ?? 1;
-      const application = first(req, 'application');
+      const application = queryValue(req, 'application');
       const statuses = new Set(listParam(req, 'statuses').map((s) => s.toLowerCase()));
       const unknown = [...statuses].filter((s) => !EXECUTION_STATUSES.includes(s));
       if (unknown.length > 0) {
@@ -189,11 +190,11 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
 
     remoteJudge: async (req) => {
       const body = readJsonBody(req, judgeRequestSchema);
-      return json(200, judgeSuppliedPairs(body.canaryConfig, body.metricSetPairList, body.scoreThresholds, first(req, 'judge')));
+      return json(200, judgeSuppliedPairs(body.canaryConfig, body.metricSetPairList, body.scoreThresholds, queryValue(req, 'judge')));
     },
 
     rejudge: async (req) => {
-      const q = parseWith(rejudgeParams, Object.fromEntries(Object.keys(rejudgeParams.shape).map((name) => [name, first(req, name)])));
+      const q = parseWith(rejudgeParams, Object.fromEntries(Object.keys(rejudgeParams.shape).map((name) => [name, queryValue(req, name)])));
       if (q.canaryExecutionId !== undefined) {
         const extra = (['canaryConfigId', 'metricSetPairListId'] as const).find((name) => q[name] !== undefined);
         if (extra) throw new BadRequestError(`${extra}: give either canaryExecutionId, or canaryConfigId and metricSetPairListId, not both`);
@@ -259,7 +260,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     const body = readJsonBody(req, judgementBodySchema);
     const key = idempotencyKey(req, false);
     const { config, id: canaryConfigId } = await deps.configs.find(body);
-    const judge = first(req, 'judge') ?? body.judge;
+    const judge = queryValue(req, 'judge') ?? body.judge;
     if (body.analysisKey !== undefined) {
       requireSequentialJudge(config, judge, 'analysisKey');
       // Every look is a new analysis: a key would give each look the first one's.
@@ -339,7 +340,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
    */
   async function judgeLookNow(call: JudgementCall, analysisKey: string, resolved: ScopePairs, startAnalysis: (scopes: ScopePairs) => Promise<string>) {
     const { body } = call;
-    const sequences = deps.executions.sequences;
+    const sequences = deps.sequences;
     let mine: string | undefined; // the analysis this call started
     let answerFrom: string | undefined; // a look this call waited for: its answer is this call's
     for (let attempt = 0; attempt < SEQUENCE_ATTEMPTS; attempt++) {
@@ -415,7 +416,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       sequence: { analysisKey: seq.analysisKey, look: c.lookIndex, decision: c.stop, stoppedAtLook: c.stoppedAtLook, plannedLooks: c.plannedLooks },
     };
     const next = { looks: look, state, pending: null, answer };
-    return (await deps.executions.sequences.update(seq, next, deps.now())) ? { ...seq, ...next, revision: seq.revision + 1 } : undefined;
+    return (await deps.sequences.update(seq, next, deps.now())) ? { ...seq, ...next, revision: seq.revision + 1 } : undefined;
   }
 }
 

@@ -10,7 +10,7 @@ import { parseWith } from '../config/validation.ts';
 import { NotFoundError } from '../errors.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import { accountNamesParam, json, readJsonBody, type ApiRequest } from './http.ts';
+import { accountNamesParam, queryValue, json, readJsonBody, type ApiRequest } from './http.ts';
 import type { Handlers } from './router.ts';
 
 export interface StandaloneApiDeps {
@@ -22,20 +22,19 @@ export interface StandaloneApiDeps {
   now: () => number;
 }
 
-const first = (req: ApiRequest, name: string) => req.query[name]?.[0] || undefined;
 
 /** The query's names (Kayenta's @RequestParam), checked where they are stored. */
 function params(req: ApiRequest) {
-  const application = first(req, 'application');
-  const user = first(req, 'user');
-  const parent = first(req, 'parentPipelineExecutionId');
+  const application = queryValue(req, 'application');
+  const user = queryValue(req, 'user');
+  const parent = queryValue(req, 'parentPipelineExecutionId');
   return {
     application: application === undefined ? 'ad-hoc' : parseWith(applicationSchema, application, ['application']),
     user: user === undefined ? 'anonymous' : parseWith(nameText, user, ['user']),
     parentPipelineExecutionId: parent === undefined ? undefined : parseWith(nameText, parent, ['parentPipelineExecutionId']),
     metricsAccountName: accountNamesParam(req),
-    storageAccountName: first(req, 'storageAccountName'),
-    configurationAccountName: first(req, 'configurationAccountName'),
+    storageAccountName: queryValue(req, 'storageAccountName'),
+    configurationAccountName: queryValue(req, 'configurationAccountName'),
   };
 }
 
@@ -64,7 +63,6 @@ export function standaloneHandlers(deps: StandaloneApiDeps): Handlers {
 
     cancelStandalone: async (_req, { canaryAnalysisExecutionId }) => {
       if (!(await cancelStandalone(deps, canaryAnalysisExecutionId))) throw new NotFoundError(`Unable to find standalone canary analysis execution '${canaryAnalysisExecutionId}'.`);
-      deps.starter.wake?.(canaryAnalysisExecutionId);
       return json(200, await status(canaryAnalysisExecutionId));
     },
   };

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { ExecutionStore } from '../analysis/executions.ts';
 import { startStandalone } from '../analysis/standalone-tasks.ts';
 import { standaloneStatus } from '../analysis/standalone-status.ts';
-import { StandaloneStore, type StandaloneRecord } from '../analysis/standalone.ts';
+import { planLooks, StandaloneStore, type StandaloneRecord } from '../analysis/standalone.ts';
+import { judgesSequentially } from '../analysis/looks.ts';
 import type { CanaryConfig } from '../config/canary-config.ts';
 import { standaloneRequestSchema } from '../config/standalone-request.ts';
 import { parseWith, ValidationError } from '../config/validation.ts';
@@ -94,8 +95,9 @@ export async function analyzeLifetime(run: LifetimeRun, progress: (line: string)
       if (err instanceof ClientError) throw new UsageError(err.message);
       throw err;
     }
-    const record0 = (await standalone.find(id))!;
-    progress(`${record0.plannedLooks} look(s), one every ${record0.intervalMillis / 60_000} min${past ? ' over the past window' : ' as each window ends'}; judge ${record0.sequential ? 'canaria-v1 (one always-valid sequence)' : 'NetflixACAJudge-v1.0'}`);
+    const plan = planLooks(request);
+    const sequential = judgesSequentially(run.config, request.judge);
+    progress(`${plan.looks} look(s), one every ${plan.intervalMillis / 60_000} min${past ? ' over the past window' : ' as each window ends'}; judge ${sequential ? 'canaria-v1 (one always-valid sequence)' : 'NetflixACAJudge-v1.0'}`);
     await machine.idle();
     await canary.idle();
     const record = (await standalone.find(id))!;

@@ -6,6 +6,7 @@ import { canaryHandlers } from '../api/canary-api.ts';
 import { reportHandlers } from '../api/report-api.ts';
 import { standaloneHandlers } from '../api/standalone-api.ts';
 import { StandaloneStore } from '../analysis/standalone.ts';
+import { SequenceStore } from '../analysis/sequences.ts';
 import { LocalStandaloneMachine, realClock, type Clock } from './standalone-machine.ts';
 import { ExecutionStore } from '../analysis/executions.ts';
 import { endInterrupted } from '../analysis/interrupted.ts';
@@ -77,7 +78,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     await standaloneMachine.resume();
     const routes = createApp({
       ...canaryConfigHandlers(configs),
-      ...canaryHandlers({ configs, executions, accounts, starter: machine, now }),
+      ...canaryHandlers({ configs, executions, accounts, starter: machine, sequences: new SequenceStore(storage.records), now }),
       ...standaloneHandlers({ configs, executions, standalone, accounts, starter: standaloneMachine, now }),
       ...reportHandlers({ executions, now }),
       ...metricsHandlers({ accounts, configs, metricSetLists: new MetricSetListStore(storage.objects) }),

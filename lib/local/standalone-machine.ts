@@ -120,7 +120,7 @@ export class LocalStandaloneMachine implements StandaloneStarter {
   }
 
   /** A cancel was recorded: the run's wait ends now and it sees the record. */
-  wake(standaloneId: string): void {
+  async canceled(standaloneId: string): Promise<void> {
     this.runs.get(standaloneId)?.wake.abort();
   }
 

@@ -8,6 +8,7 @@ import { canaryHandlers } from '../../lib/api/canary-api.ts';
 import { httpApiHandler } from '../../lib/api/lambda.ts';
 import { createApp } from '../../lib/api/router.ts';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { SequenceStore } from '../../lib/analysis/sequences.ts';
 import { MetricAccounts } from '../../lib/metrics/sources.ts';
 import { ConfigStore } from '../../lib/store/config-store.ts';
 import { openSqliteStorage } from '../../lib/store/sqlite-storage.ts';
@@ -79,7 +80,7 @@ describe('the Argo templates', () => {
     const storage = openSqliteStorage(':memory:');
     const configs = new ConfigStore(storage);
     const handler = httpApiHandler(
-      createApp(canaryHandlers({ configs, executions: new ExecutionStore(storage), accounts: new MetricAccounts([]), starter: { start: async () => undefined }, now: Date.now })),
+      createApp(canaryHandlers({ configs, executions: new ExecutionStore(storage), accounts: new MetricAccounts([]), starter: { start: async () => undefined }, sequences: new SequenceStore(storage.records), now: Date.now })),
       {},
     );
     const body = JSON.stringify(resolveArgs(web.jsonBody, { 'stable-hash': 'a1', 'canary-hash': 'b2' }));

@@ -13,6 +13,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ExecutionStore, MAX_EXECUTION_MILLIS } from '../../lib/analysis/executions.ts';
+import { SequenceStore } from '../../lib/analysis/sequences.ts';
 import { FETCH_PHASE_SECONDS } from '../../lib/analysis/prepare.ts';
 import { createExecution } from '../../lib/analysis/start.ts';
 import { executionStatus } from '../../lib/analysis/status.ts';
@@ -258,6 +259,7 @@ describe('/v1/judgements at its own deadline', () => {
       executions,
       accounts: new MetricAccounts([{ name: 'prom', type: 'prometheus', endpoint: 'http://127.0.0.1:9' }]),
       starter: { start: () => new Promise<void>(() => {}) }, // the Step Functions API hanging
+      sequences: new SequenceStore(storage.records),
       now: Date.now,
       deadlineMs: 300,
     });

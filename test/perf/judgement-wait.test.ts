@@ -4,6 +4,7 @@
 // wait (Step Functions). The poll interval is set to a minute here, so only the wait can answer fast.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { SequenceStore } from '../../lib/analysis/sequences.ts';
 import type { ExecutionStarter } from '../../lib/analysis/start.ts';
 import { canaryHandlers } from '../../lib/api/canary-api.ts';
 import type { ApiRequest } from '../../lib/api/http.ts';
@@ -74,6 +75,7 @@ describe('/v1/judgements waits on the run, not on a poll', () => {
       executions,
       accounts: new MetricAccounts([{ name: 'prom', type: 'prometheus', endpoint: 'http://127.0.0.1:9' }]),
       starter,
+      sequences: new SequenceStore(storage.records),
       now: Date.now,
       pollMs,
     });

@@ -2,18 +2,10 @@
 import type { MetricSetPair } from '../../../lib/judge/types.ts';
 import type { CanariaCanaryConfig, CanariaJudgeConfigurations, CanariaMetricConfiguration } from '../../../lib/judge/canaria-v1/index.ts';
 import type { CanaryAnalysisConfiguration } from '../../../lib/judge/types.ts';
+import { mulberry32 } from '../../support/prometheus-data.ts';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, uniform in [0, 1) (mulberry32). */
+export const rng = mulberry32;
 
 /** Standard normal draws (Box–Muller) from a uniform source. */
 export function normal(u: () => number): () => number {

@@ -209,11 +209,11 @@ describeWithPrometheus('standalone canary analysis against a real Prometheus', (
     expect(canceled.status, canceled.text).toBe(200);
     expect(canceled.json).toMatchObject({ complete: true, executionStatus: 'CANCELED', exception: { details: { errors: ['Canary analysis execution was canceled.'] } } });
     const looks = canceled.json.canaryAnalysisExecutionResult.canaryExecutionResults.length;
-    await sleep(300); // the run was woken: a look it started would be recorded by now
+    await sleep((90 * 60_000) / SPEED); // past the next look's time: a look started after the cancel would exist by now
     const later = await call('GET', `/standalone_canary_analysis/${id}`);
     expect(later.json.executionStatus).toBe('CANCELED');
     expect(later.json.canaryAnalysisExecutionResult.canaryExecutionResults).toHaveLength(looks);
-    const next = await call('GET', `/canary/${id}-${looks + 2}`);
+    const next = await call('GET', `/canary/${id}-${looks + 1}`);
     expect(next.status).toBe(404);
     // an ended run is left as it is
     const again = await call('PUT', `/standalone_canary_analysis/${id}/cancel`);

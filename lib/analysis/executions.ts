@@ -58,6 +58,8 @@ export interface FailureNote {
 export interface ExecutionDocument {
   config: CanaryConfig;
   executionRequest: ExecutionRequest;
+  /** The record's canaryConfigId, for the tasks that read no records (absent from documents written before it was kept). */
+  canaryConfigId?: string;
 }
 
 /** Orca-shaped exception of a failed stage. */

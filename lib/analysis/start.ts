@@ -80,7 +80,7 @@ export async function createExecution(e: NewExecution, deps: AnalysisDeps): Prom
       const earlier = await deps.executions.claimIdempotencyKey(JSON.stringify([e.application, e.idempotencyKey]), id, now);
       if (earlier) return { id: earlier, created: false };
     }
-    return { id, created: await deps.executions.create(record, { config: e.config, executionRequest }) };
+    return { id, created: await deps.executions.create(record, { config: e.config, executionRequest, canaryConfigId: e.canaryConfigId }) };
   });
 }
 

@@ -1,7 +1,7 @@
 // RecordStore on a DynamoDB table with string keys pk (hash) and sk (range).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Condition, RecordKey, RecordStore, StoredRecord } from './ports.ts';
+import type { Condition, KeyRange, RecordKey, RecordStore, StoredRecord } from './ports.ts';
 
 function conditionExpression(condition: Condition | undefined) {
   switch (condition?.kind) {
@@ -54,22 +54,26 @@ export class DynamoRecordStore implements RecordStore {
     return out.Item as StoredRecord | undefined;
   }
 
-  async queryPartition(pk: string): Promise<StoredRecord[]> {
+  async queryPartition(pk: string, range?: KeyRange): Promise<StoredRecord[]> {
+    const bound = range?.after === undefined ? '' : range.descending ? ' AND sk < :after' : ' AND sk > :after';
     const items: StoredRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
+          KeyConditionExpression: `pk = :pk${bound}`,
+          ExpressionAttributeValues: { ':pk': pk, ...(bound && { ':after': range!.after }) },
+          ScanIndexForward: !range?.descending,
+          // A page can stop short of Limit (1 MB): the next one reads the rest.
+          Limit: range && range.limit - items.length,
           ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
       );
       items.push(...((out.Items ?? []) as StoredRecord[]));
       start = out.LastEvaluatedKey;
-    } while (start);
+    } while (start && (!range || items.length < range.limit));
     return items;
   }
 

@@ -16,6 +16,16 @@ export interface ObjectStore {
 export type RecordKey = { pk: string; sk: string };
 export type StoredRecord = RecordKey & Record<string, unknown>;
 
+/** A bounded slice of a partition, read in sort-key order. */
+export interface KeyRange {
+  /** At most this many records (1 or more). */
+  limit: number;
+  /** Read from the largest sort key down. */
+  descending?: boolean;
+  /** Start past this sort key (excluded), in the direction read: where the previous slice ended. */
+  after?: string;
+}
+
 /** A write or delete that only happens when the stored record is in the stated condition. */
 export type Condition =
   | { kind: 'absent' }
@@ -45,8 +55,11 @@ export interface RecordStore {
   /** Returns false (and writes nothing) when the condition does not hold. */
   put(record: StoredRecord, condition?: Condition): Promise<boolean>;
   get(key: RecordKey): Promise<StoredRecord | undefined>;
-  /** Every record of a partition, in sort-key order. */
-  queryPartition(pk: string): Promise<StoredRecord[]>;
+  /**
+   * The records of a partition in sort-key order: every one, or with `range` at most
+   * `range.limit` of them (one query on the key's order, not a read of the whole partition).
+   */
+  queryPartition(pk: string, range?: KeyRange): Promise<StoredRecord[]>;
   /** Returns false when the condition does not hold or nothing was there. */
   delete(key: RecordKey, condition?: Condition): Promise<boolean>;
 }

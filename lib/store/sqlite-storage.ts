@@ -82,6 +82,11 @@ export function openSqliteStorage(path: string): SqliteStorage {
     putRecord: db.prepare('INSERT INTO records (pk, sk, body) VALUES (?, ?, ?) ON CONFLICT (pk, sk) DO UPDATE SET body = excluded.body'),
     deleteRecord: db.prepare('DELETE FROM records WHERE pk = ? AND sk = ?'),
     partition: db.prepare('SELECT body FROM records WHERE pk = ? ORDER BY sk'),
+    // Slices: on the primary key's index, reading only the rows returned.
+    first: db.prepare('SELECT body FROM records WHERE pk = ? ORDER BY sk LIMIT ?'),
+    last: db.prepare('SELECT body FROM records WHERE pk = ? ORDER BY sk DESC LIMIT ?'),
+    firstAfter: db.prepare('SELECT body FROM records WHERE pk = ? AND sk > ? ORDER BY sk LIMIT ?'),
+    lastBefore: db.prepare('SELECT body FROM records WHERE pk = ? AND sk < ? ORDER BY sk DESC LIMIT ?'),
   } satisfies Record<string, StatementSync>;
 
   const inTransaction = new AsyncLocalStorage<true>();
@@ -136,7 +141,15 @@ export function openSqliteStorage(path: string): SqliteStorage {
         }),
       ),
     get: (key) => exclusive(() => readRecord(key)),
-    queryPartition: (pk) => exclusive(() => (sql.partition.all(pk) as Array<{ body: string }>).map((r) => JSON.parse(r.body) as StoredRecord)),
+    queryPartition: (pk, range) =>
+      exclusive(() => {
+        const rows = !range
+          ? sql.partition.all(pk)
+          : range.after === undefined
+            ? (range.descending ? sql.last : sql.first).all(pk, range.limit)
+            : (range.descending ? sql.lastBefore : sql.firstAfter).all(pk, range.after, range.limit);
+        return (rows as Array<{ body: string }>).map((r) => JSON.parse(r.body) as StoredRecord);
+      }),
     delete: (key, condition = { kind: 'exists' }) =>
       exclusive(() =>
         atomically(() => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '../../lib/local/emulators.ts';
 import { createStorage } from '../../lib/store/aws-clients.ts';
-import type { Storage } from '../../lib/store/ports.ts';
+import type { KeyRange, Storage } from '../../lib/store/ports.ts';
 import { openSqliteStorage } from '../../lib/store/sqlite-storage.ts';
 
 const adapters: Array<[string, () => Promise<{ storage: Storage; stop(): Promise<void> }>]> = [
@@ -59,6 +59,28 @@ describe.each(adapters)('%s', (_name, open) => {
     for (const sk of ['b', 'a', 'c', 'B', 'é']) await storage.records.put({ pk: 'list', sk, n: sk });
     await storage.records.put({ pk: 'other', sk: 'a' });
     expect((await storage.records.queryPartition('list')).map((r) => r.sk)).toEqual(['B', 'a', 'b', 'c', 'é']);
+  });
+
+  it('reads a bounded slice of a partition either way, from its end or past a sort key', async () => {
+    for (const sk of ['b', 'a', 'c', 'B', 'é']) await storage.records.put({ pk: 'slice', sk, n: sk });
+    await storage.records.put({ pk: 'slicf', sk: 'a' });
+    const sks = async (range: KeyRange) => (await storage.records.queryPartition('slice', range)).map((r) => r.sk);
+    expect(await sks({ limit: 2 })).toEqual(['B', 'a']);
+    expect(await sks({ limit: 2, after: 'a' })).toEqual(['b', 'c']);
+    expect(await sks({ limit: 9, after: 'b' })).toEqual(['c', 'é']);
+    expect(await sks({ limit: 2, descending: true })).toEqual(['é', 'c']);
+    expect(await sks({ limit: 2, descending: true, after: 'c' })).toEqual(['b', 'a']);
+    expect(await sks({ limit: 9, descending: true, after: 'a' })).toEqual(['B']);
+    expect(await sks({ limit: 9, descending: true, after: 'B' })).toEqual([]);
+    expect(await sks({ limit: 1, after: 'az' })).toEqual(['b']); // a bound that is no record's key
+    expect((await storage.records.queryPartition('slice', { limit: 1, descending: true }))[0]).toEqual({ pk: 'slice', sk: 'é', n: 'é' });
+  });
+
+  it('fills a slice past DynamoDB\'s 1 MB page', async () => {
+    const big = 'x'.repeat(300_000);
+    for (const sk of ['1', '2', '3', '4', '5']) await storage.records.put({ pk: 'big', sk, big });
+    const got = await storage.records.queryPartition('big', { limit: 4, descending: true });
+    expect(got.map((r) => r.sk)).toEqual(['5', '4', '3', '2']);
   });
 });
 

@@ -1,7 +1,7 @@
 // POST /canary[/{canaryConfigId}], GET /canary/{id}, GET /canary/executions, GET /metricSetPairList/{id},
 // GET /judges, POST /judge, POST /judges/judge, GET /credentials, GET /metricsServices, POST /v1/judgements,
 // GET /canary/{id}/report and GET / (the report page and the console), and the standalone canary
-// analysis routes (POST /standalone_canary_analysis[/{canaryConfigId}], GET …/{id}, PUT …/{id}/cancel)
+// analysis routes (POST /standalone_canary_analysis[/{canaryConfigId}], GET …/{id}, GET …/{id}/report, PUT …/{id}/cancel)
 import { StepFunctionsStandaloneStarter } from '../../lib/analysis/aws-standalone-starter.ts';
 import { StepFunctionsStarter } from '../../lib/analysis/aws-starter.ts';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
@@ -27,13 +27,14 @@ const storage = storageFromEnvironment();
 const configs = new ConfigStore(storage);
 const executions = new ExecutionStore(storage);
 const accounts = deployedAccounts();
+const standalone = standaloneStateMachineArn ? new StandaloneStore(storage) : undefined;
 
 export const handler = httpApiHandler(
   createApp({
     ...canaryHandlers({ configs, executions, accounts, starter: new StepFunctionsStarter(stateMachineArn), sequences: new SequenceStore(storage.records), now: Date.now }),
-    ...reportHandlers({ executions, now: Date.now }),
-    ...(standaloneStateMachineArn
-      ? standaloneHandlers({ configs, executions, standalone: new StandaloneStore(storage), accounts, starter: new StepFunctionsStandaloneStarter(standaloneStateMachineArn), now: Date.now })
+    ...reportHandlers({ executions, standalone, now: Date.now }),
+    ...(standaloneStateMachineArn && standalone
+      ? standaloneHandlers({ configs, executions, standalone, accounts, starter: new StepFunctionsStandaloneStarter(standaloneStateMachineArn), now: Date.now })
       : {}),
   }),
   { kayentaSecret: kayentaSecretFromEnvironment() },

@@ -386,6 +386,16 @@ export const ROUTES = {
     errors: [404],
     access: 'read',
   },
+  standaloneReport: {
+    method: 'GET',
+    path: '/standalone_canary_analysis/{canaryAnalysisExecutionId}/report',
+    params: { canaryAnalysisExecutionId: idParam('standalone canary analysis', 404) },
+    summary: "The report of a standalone canary analysis: one self-contained HTML page (verdict, a row and score per look linked to the look's report, the latest judged look's metrics; no external loads)",
+    query: { storageAccountName: ignoredAccount },
+    response: { status: 200, description: 'text/html: the report page', contentType: 'text/html' },
+    errors: [404],
+    access: 'read',
+  },
   console: {
     method: 'GET',
     path: '/',

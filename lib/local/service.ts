@@ -80,7 +80,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       ...canaryConfigHandlers(configs),
       ...canaryHandlers({ configs, executions, accounts, starter: machine, sequences: new SequenceStore(storage.records), now }),
       ...standaloneHandlers({ configs, executions, standalone, accounts, starter: standaloneMachine, now }),
-      ...reportHandlers({ executions, now }),
+      ...reportHandlers({ executions, standalone, now }),
       ...metricsHandlers({ accounts, configs, metricSetLists: new MetricSetListStore(storage.objects) }),
       ...metaHandlers(),
     });

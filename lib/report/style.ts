@@ -55,6 +55,12 @@ svg .median { stroke: var(--fg); stroke-width: 2; }
 svg .band { fill: #d8f0dc; stroke: var(--good); stroke-dasharray: 3 2; }
 svg .ref { stroke: var(--muted); stroke-dasharray: 2 2; }
 svg .ci { stroke: var(--fg); stroke-width: 2; } svg .est { fill: var(--fg); }
+figure.scores { max-width: 720px; } figure.scores svg { aspect-ratio: 420 / 200; }
+svg .grid { stroke: var(--line); }
+svg .threshold { stroke-width: 1.5; } svg .threshold.pass { stroke: var(--good); stroke-dasharray: 8 4; } svg .threshold.marginal { stroke: var(--warn); stroke-dasharray: 2 3; }
+svg .score-line { fill: none; stroke: var(--muted); stroke-width: 1.5; }
+.pt circle, .pt rect, .score-legend circle, .score-legend rect { fill: currentColor; } .pt path, .score-legend path { stroke: currentColor; stroke-width: 2.5; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .stats td, .stats th { font-size: 13px; }
 .warnings { border-left: 4px solid var(--warn); background: #fff8e1; padding: 6px 10px; margin: 8px 0; }
 .warnings ul { margin: 4px 0; padding-left: 20px; }

@@ -8,22 +8,45 @@ import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.t
 import { judgeRequestSchema } from '../config/judge-request.ts';
 import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
-import { judgeSuppliedPairs } from '../judge/judges.ts';
+import { judgeSuppliedPairs, primaryJudge } from '../judge/judges.ts';
 import { CANARIA_V1_JUDGE } from '../judge/names.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
 import { ValidationError } from '../config/validation.ts';
 import { ClientError } from '../errors.ts';
 import { sleep } from '../metrics/retry.ts';
 import { MetricFetchError } from '../metrics/source.ts';
+import { redactSecrets } from '../metrics/known-secrets.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import { failure, setsName, type ExecutionException, type Stage } from './executions.ts';
+import { noTelemetry, type AnalysisContext, type AnalysisEvent, type Telemetry } from '../telemetry/events.ts';
+import { failure, setsName, type ExecutionDocument, type ExecutionException, type Stage } from './executions.ts';
 import { ERROR_MESSAGE_CHARS, FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
 import { createExecution, directExecutionId, type AnalysisDeps } from './start.ts';
 import { judgeExecution, readStoredPairs } from './judging.ts';
 
 export interface TaskDeps extends AnalysisDeps {
   configs: ConfigStore;
+  /** Where the tasks' events go (lib/telemetry); none when absent. */
+  telemetry?: Telemetry;
+}
+
+/** Who an analysis' events are about; `canaryConfigId` from the record where the task has it. */
+function contextOf(executionId: string, doc: ExecutionDocument | undefined, canaryConfigId = doc?.canaryConfigId): AnalysisContext {
+  let judge = 'unknown';
+  try {
+    if (doc) judge = primaryJudge(doc.config, doc.executionRequest.judge);
+  } catch {
+    // an unknown judge: the analysis fails on it, and says so
+  }
+  return { executionId, canaryConfigId, judge };
+}
+
+/** Emits `event` about the analysis `executionId`, reading its document for the context (cached per process). */
+async function tell(deps: TaskDeps, executionId: string, event: AnalysisEvent, canaryConfigId?: string): Promise<void> {
+  const telemetry = deps.telemetry ?? noTelemetry;
+  if (telemetry === noTelemetry) return;
+  const doc = await deps.executions.document(executionId).catch(() => undefined);
+  telemetry.emit(contextOf(executionId, doc, canaryConfigId ?? doc?.canaryConfigId), event);
 }
 
 /** A metric store failure worth another try (the Map's Retry). */
@@ -135,6 +158,7 @@ export const plan = /* @__PURE__ */ bounded(async (planInput: PlanInput, deps: T
   if (!(await deps.executions.update(executionId, { stage: 'fetch', startTimeMillis: deps.now() }))) {
     throw new AnalysisError(`canary execution '${executionId}' has already ended (${recorded.status}); start a new one`);
   }
+  deps.telemetry?.emit(contextOf(executionId, doc, recorded.canaryConfigId), { event: 'analysisStarted', application: recorded.application, metrics: doc.config.metrics.length });
   return planExecution(executionId, doc.config, recorded.metricsAccountName, started + FETCH_PHASE_SECONDS * 1000);
 });
 
@@ -163,22 +187,29 @@ export const fetchOne = /* @__PURE__ */ bounded(async (item: FetchItem, deps: Ta
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), budgetMs);
   const work = (async (): Promise<FetchResult> => {
-    const { config, executionRequest } = await document;
+    const doc = await document;
+    const { config, executionRequest } = doc;
     const metric = config.metrics[item.metric];
     const scopeName = metric.scopeName ?? 'default';
     const scope = executionRequest.scopes[scopeName][`${item.side}Scope`] as CanaryScope;
+    const told = { source: metric.query!.type, metric: metric.name, side: item.side };
+    const emit = (event: AnalysisEvent) => deps.telemetry?.emit(contextOf(item.executionId, doc), event);
     let sets: MetricSet[];
+    const began = performance.now();
     try {
       const { source } = deps.accounts.resolve(item.metricsAccountName ?? undefined, metric.query!.type);
       // canaria-v1 pairs points by timestamp: gaps stay NaN (prepare settles `judge`).
       const fillGaps = executionRequest.judge === CANARIA_V1_JUDGE;
       sets = await source.fetch({ metric, templates: config.templates, scope, fillGaps }, controller.signal);
     } catch (err) {
+      const retryable = controller.signal.aborted || (err instanceof MetricFetchError && err.retryable);
+      emit({ event: 'metricFetchFailed', ...told, ms: performance.now() - began, retryable, error: controller.signal.aborted ? 'gave up: out of time' : (err as Error).message });
       if (controller.signal.aborted) throw err; // the budget's error, below
-      const message = `fetching ${item.side} data of metric '${metric.name}': ${(err as Error).message}`;
-      if (err instanceof MetricFetchError && err.retryable) throw new TransientFetchError(message);
+      const message = redactSecrets(`fetching ${item.side} data of metric '${metric.name}': ${(err as Error).message}`);
+      if (retryable) throw new TransientFetchError(message);
       throw new AnalysisError(message);
     }
+    emit({ event: 'metricFetched', ...told, points: sets.reduce((n, s) => n + s.values.length, 0), ms: performance.now() - began });
     // Each value takes at least two bytes of JSON ("1,"): sets surely too big for the state go
     // to S3 without being written out here first. The budget is in UTF-8 bytes: tags and names
     // may hold characters of several bytes.
@@ -252,8 +283,13 @@ export const judgeTask = /* @__PURE__ */ bounded(async (
 ): Promise<{ score: number; classification: string }> => {
   const { config, executionRequest } = await deps.executions.document(executionId);
   const pairs = await readStoredPairs(await deps.executions.pairList(metricSetPairListId));
+  const began = performance.now();
   const result = judgeExecution(config as CanaryConfig, pairs, executionRequest);
+  const ms = performance.now() - began;
   await deps.executions.putResult(executionId, result);
+  const classifications: Record<string, number> = {};
+  for (const r of result.results) classifications[r.classification] = (classifications[r.classification] ?? 0) + 1;
+  await tell(deps, executionId, { event: 'judged', ms, score: result.score.score, verdict: result.score.classification, classifications });
   return { score: result.score.score, classification: result.score.classification };
 });
 
@@ -267,13 +303,13 @@ export const record = /* @__PURE__ */ bounded(async (
   if (input.classification === 'Pass') {
     standardRetention = await deps.executions.tagStandard(input.executionId, input.metricSetPairListId, input.storedSets ?? []).then(
       () => true,
-      (err: Error) => {
-        console.error(`execution ${input.executionId} keeps the extended retention: tagging its objects failed: ${err.message}`);
+      async (err: Error) => {
+        await tell(deps, input.executionId, { event: 'warning', message: `keeps the extended retention: tagging its objects failed: ${err.message}` });
         return false;
       },
     );
   }
-  await deps.executions.update(input.executionId, {
+  const ended = await deps.executions.update(input.executionId, {
     status: 'succeeded',
     stage: 'done',
     endTimeMillis: deps.now(),
@@ -281,6 +317,7 @@ export const record = /* @__PURE__ */ bounded(async (
     score: input.score,
     classification: input.classification,
   }, { standardRetention });
+  if (ended) await tell(deps, input.executionId, { event: 'analysisFinished', status: 'succeeded', verdict: input.classification, score: input.score });
 });
 
 /** RecordFailure's input: the state where the failure was caught, and the execution's context. */
@@ -332,14 +369,16 @@ export const recordFailure = /* @__PURE__ */ bounded(async ({ input, executionNa
   const error = input.error?.Error ?? 'Error';
   const message = causeMessage(input.error?.Cause) ?? (error === 'States.Timeout' ? `the ${stage} task did not finish within its TimeoutSeconds` : 'unknown error');
   const exception: ExecutionException = failure(stage, error, message, RETRYABLE.has(error), deps.now());
+  let ended;
   try {
-    await deps.executions.update(executionId, { status: 'terminal', stage, endTimeMillis: deps.now(), exception });
+    ended = await deps.executions.update(executionId, { status: 'terminal', stage, endTimeMillis: deps.now(), exception });
   } catch (err) {
     // The record store refused: leave the reason where a late reader finds it (status.ts,
     // currentRecord), then fail so that the state machine tries again.
     await deps.executions.putFailureNote(executionId, { stage, exception }).catch(() => undefined);
     throw err;
   }
+  if (ended) await tell(deps, executionId, { event: 'analysisFinished', status: 'terminal', stage, error: message }, record.canaryConfigId);
 });
 
 /** Every task by the ASL state name that runs it. */

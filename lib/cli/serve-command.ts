@@ -6,15 +6,19 @@ import { DataDirInUseError } from '../local/data-dir.ts';
 import { LegacyDataDirError } from '../local/legacy-data-dir.ts';
 import { isLoopback } from '../local/http-server.ts';
 import { startLocalService } from '../local/service.ts';
+import { consoleTelemetry } from '../telemetry/console.ts';
 import { parseOptions, UsageError, usageErrorOf } from './io.ts';
 
-export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090] [--data-dir .canaria] [--accounts FILE] [--auth] [--quiet]
+export const SERVE_HELP = `Usage: canaria serve [--host 127.0.0.1] [--port 8090] [--data-dir .canaria] [--accounts FILE] [--auth] [--quiet] [--verbose]
 
 Serves canaria's HTTP API locally with the same route logic as the AWS Lambdas, on an
 embedded SQLite store kept in --data-dir (canaria.db). Prints "canaria listening on
 http://HOST:PORT" on stdout when ready; Ctrl-C stops it. On stderr it logs a line per
-request and one per finished analysis:
+request and the events of each analysis (on AWS the same events are JSON log lines and
+CloudWatch metrics; docs/telemetry.md):
   canaria: POST /canary/1b2c 200 12 ms                (the path without its query string)
+  canaria: analysis 01J… started: config 1b2c of my-app, 3 metrics, judge NetflixACAJudge-v1.0
+  canaria: analysis 01J… judged by NetflixACAJudge-v1.0 in 2 ms: Pass, score 100 (3 Pass)
   canaria: analysis 01J… succeeded: Pass, score 100
   canaria: analysis 01J… terminal in fetch: REASON
 
@@ -37,7 +41,8 @@ Options:
                             - {name: prom, type: prometheus, endpoint: http://127.0.0.1:9090}
                             - {name: cw, type: cloudwatch, region: eu-west-1}
       --auth            require API keys (see above)
-  -q, --quiet           no request lines (finished analyses are still logged)
+  -q, --quiet           no request lines (analyses are still logged)
+  -v, --verbose         also a line per metric fetched (metric, side, source, points, ms)
   -h, --help            show this help
 `;
 
@@ -54,6 +59,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     accounts: { type: 'string' },
     auth: { type: 'boolean', default: false },
     quiet: { type: 'boolean', short: 'q', default: false },
+    verbose: { type: 'boolean', short: 'v', default: false },
   });
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${opts.port}"`);
@@ -79,6 +85,7 @@ export async function serveCommand(args: string[]): Promise<void> {
       auth: opts.auth,
       ...(opts.quiet ? {} : { requestLog: logLine }),
       analysisLog: logLine,
+      telemetry: consoleTelemetry(logLine, { verbose: opts.verbose }),
       storageLog: logLine,
     });
   } catch (err) {

@@ -39,7 +39,7 @@ function refuse(problems: Array<{ field: string; message: string }>): void {
  * The judge of an analysis: `override` (field `overrideField`) if given, else the config's
  * `judge.name`, else NetflixACAJudge-v1.0. Throws JudgeChoiceError for a name canaria does not run.
  */
-function primaryJudge(config: JudgedConfig, override?: string, overrideField = 'judge'): JudgeName {
+export function primaryJudge(config: JudgedConfig, override?: string, overrideField = 'judge'): JudgeName {
   if (override !== undefined && override !== '') {
     if (!isJudgeName(override)) throw unknownJudge(overrideField, override);
     return override;

@@ -15,6 +15,7 @@ import type { Account } from '../config/accounts.ts';
 import { MetricAccounts, type SourceOptions } from '../metrics/sources.ts';
 import { MetricSetListStore } from '../store/metric-set-lists.ts';
 import { withRequestLog } from '../api/request-log.ts';
+import type { Telemetry } from '../telemetry/events.ts';
 import { keyAuthenticator, withAuth, withKayentaPrefix } from '../api/auth.ts';
 import { ApiKeyStore } from '../auth/api-keys.ts';
 import { readStoredSecret } from '../auth/kayenta-secret.ts';
@@ -38,8 +39,13 @@ export interface LocalServiceOptions {
   requestLog?: (line: string) => void;
   /** Told what opening the data directory did (a migration of an older release's files). */
   storageLog?: (line: string) => void;
-  /** One line per analysis started here once it ends: `analysis ID succeeded: Pass, score 100`. */
+  /**
+   * Lines about analyses the events do not tell: one ended by a restart, one whose state machine
+   * ended without recording its end, a standalone run that stopped on an error.
+   */
   analysisLog?: (line: string) => void;
+  /** Where the analyses' events go (canaria serve: consoleTelemetry on stderr). */
+  telemetry?: Telemetry;
   /**
    * Require an API key of the store (`canaria keys create`) on every route but /health, as the
    * deployed stack does (canaria serve --auth). Off: every route is open.
@@ -68,7 +74,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const now = () => clock.now();
     // Nothing of an analysis survives the process: those a restart cut off end terminal now.
     await endInterrupted(executions, now(), (id, record) => options.analysisLog?.(finishedLine(id, record)));
-    const machine = new LocalStateMachine({ executions, accounts, configs, now }, withAnalysisLog(options.stateMachine, options.analysisLog));
+    const machine = new LocalStateMachine({ executions, accounts, configs, now, telemetry: options.telemetry }, withAnalysisLog(options.stateMachine, options.analysisLog));
     // Standalone runs outlive a restart: each still recorded running resumes at its next look.
     const standalone = new StandaloneStore(storage);
     const standaloneMachine = new LocalStandaloneMachine({ executions, accounts, standalone, now }, machine, clock, {
@@ -111,7 +117,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   }
 }
 
-/** The state machine's options with `log` told of every finished analysis (after any onFinished of their own). */
+/**
+ * The state machine's options with `log` told of every analysis that ended without recording its
+ * end (after any onFinished of their own); Record and RecordFailure tell the others' ends.
+ */
 function withAnalysisLog(run: LocalRunOptions = {}, log?: (line: string) => void): LocalRunOptions {
   if (!log) return run;
   const own = run.onFinished;
@@ -121,7 +130,7 @@ function withAnalysisLog(run: LocalRunOptions = {}, log?: (line: string) => void
       try {
         own?.(id, record, error);
       } finally {
-        log(finishedLine(id, record, error));
+        if (record?.status !== 'succeeded' && record?.status !== 'terminal') log(finishedLine(id, record, error));
       }
     },
   };

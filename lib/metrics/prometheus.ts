@@ -11,6 +11,7 @@ import type { Account } from '../config/accounts.ts';
 import { BadRequestError } from '../errors.ts';
 import { buildPrometheusQuery } from './prometheus-query.ts';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
+import { rememberSecret } from './known-secrets.ts';
 import { resolveSecret, SecretError, type SecretResolver } from './secrets.ts';
 import {
   ATTEMPT_TIMEOUT_MS,
@@ -388,9 +389,16 @@ export class PrometheusSource implements MetricSource {
     if (!auth) return {};
     if (auth.type === 'basic') {
       const password = await this.secrets(auth.password);
-      return { authorization: `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}` };
+      const credentials = Buffer.from(`${auth.username}:${password}`).toString('base64');
+      rememberSecret(password);
+      rememberSecret(credentials);
+      return { authorization: `Basic ${credentials}` };
     }
-    if (auth.type === 'bearer') return { authorization: `Bearer ${await this.secrets(auth.token)}` };
+    if (auth.type === 'bearer') {
+      const token = await this.secrets(auth.token);
+      rememberSecret(token);
+      return { authorization: `Bearer ${token}` };
+    }
     // SigV4, for Amazon Managed Service for Prometheus.
     this.signer ??= new SignatureV4({
       service: auth.service,

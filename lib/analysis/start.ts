@@ -11,10 +11,16 @@ import { prepareExecution } from './prepare.ts';
 export interface ExecutionStarter {
   start(executionId: string): Promise<void>;
   /**
+   * Optional: start() for a caller that waits for the end: resolves once the execution has ended
+   * (its record then holds the outcome) or after `timeoutMs` (it goes on); rejects, as start()
+   * does, when it could not be started. Step Functions implements it (StartSyncExecution).
+   */
+  startAndWait?(executionId: string, timeoutMs: number): Promise<void>;
+  /**
    * Optional: resolves true as soon as an execution this starter runs has ended (its record then
    * holds the outcome), or false after `timeoutMs` or when it does not run here (another process,
    * an earlier start): the caller then reads the record, or polls it. The local state machine
-   * implements it; on AWS the caller polls.
+   * implements it; on AWS the caller polls, unless it started with startAndWait.
    */
   waitForEnd?(executionId: string, timeoutMs: number): Promise<boolean>;
 }
@@ -84,12 +90,27 @@ export async function createExecution(e: NewExecution, deps: AnalysisDeps): Prom
   });
 }
 
-/** Records and starts; the caller gets the id at once and polls. */
-export async function startExecution(e: NewExecution, deps: AnalysisDeps & { starter: ExecutionStarter }): Promise<string> {
+/** Records and starts; the caller gets the id at once (`recorded` before the start) and polls. */
+export function startExecution(e: NewExecution, deps: AnalysisDeps & { starter: ExecutionStarter }, recorded?: (id: string) => void): Promise<string> {
+  return recordAndStart(e, deps, recorded, (id) => deps.starter.start(id));
+}
+
+/**
+ * Records and starts for a caller that waits for the end until `waitUntil` (epoch ms): a starter
+ * that can start and wait in one (startAndWait: Step Functions) returns at the end or then; else
+ * it only starts, and the caller waits (waitForEnd) or polls.
+ */
+export function startAndWaitExecution(e: NewExecution, deps: AnalysisDeps & { starter: ExecutionStarter }, waitUntil: number, recorded?: (id: string) => void): Promise<string> {
+  const starter = deps.starter;
+  return recordAndStart(e, deps, recorded, (id) => (starter.startAndWait ? starter.startAndWait(id, waitUntil - deps.now()) : starter.start(id)));
+}
+
+async function recordAndStart(e: NewExecution, deps: AnalysisDeps, recorded: ((id: string) => void) | undefined, run: (id: string) => Promise<void>): Promise<string> {
   const { id, created } = await createExecution(e, deps);
+  recorded?.(id);
   if (created) {
     try {
-      await deps.starter.start(id);
+      await run(id);
     } catch (err) {
       const exception = failure('setupContext', 'StartExecutionFailed', (err as Error).message, true, deps.now());
       await deps.executions.update(id, { status: 'terminal', endTimeMillis: deps.now(), exception });

@@ -6,7 +6,7 @@ import { MAX_EXECUTION_MILLIS, type ExecutionRecord, type ExecutionStore } from 
 import { judgeExecution, readStoredPairs } from '../analysis/judging.ts';
 import { lookAt, requireSequentialJudge } from '../analysis/looks.ts';
 import { stopped, type PendingLook, type Sequence, type SequenceStore, type WindowStarts } from '../analysis/sequences.ts';
-import { startExecution, type ExecutionStarter } from '../analysis/start.ts';
+import { startAndWaitExecution, startExecution, type ExecutionStarter } from '../analysis/start.ts';
 import { executionStatus } from '../analysis/status.ts';
 import { applicationSchema, idSchema, type CanaryConfig } from '../config/canary-config.ts';
 import { judgeOverrideSchema, resolveWindows, type ScopePairs } from '../config/execution-request.ts';
@@ -269,22 +269,22 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     // The wait ends in time for the reads after it: within timeoutSeconds and the deadline.
     const waitMs = Math.min(body.timeoutSeconds * 1000, deadlineMs - AFTER_WAIT_MS);
     const call: JudgementCall = { body, until: received + waitMs, waitMs, abandoned };
-    const startAnalysis = async (scopes: ScopePairs) => {
-      const id = await start({
+    // With waitUntil, a starter that can (Step Functions: StartSyncExecution) returns at the end.
+    const startAnalysis = (scopes: ScopePairs, waitUntil?: number) => {
+      const e = {
         config,
         canaryConfigId,
         application: body.application,
         executionRequest: withJudge(req, { scopes, thresholds: body.thresholds, strict: body.strict, judge: body.judge }),
         metricsAccountName: accountNamesParam(req, body.metricsAccountName),
         idempotencyKey: key,
-      });
-      started(id);
-      return id;
+      };
+      return waitUntil === undefined ? startExecution(e, deps, started) : startAndWaitExecution(e, deps, waitUntil, started);
     };
     // Scopes without a window judge the last lookbackSeconds (else the default window).
     const lookbackMs = body.lookbackSeconds ? body.lookbackSeconds * 1000 : undefined;
     if (body.analysisKey !== undefined) return judgeLookNow(call, body.analysisKey, resolveWindows(body.scopes, received, lookbackMs), startAnalysis);
-    const executionId = await startAnalysis(lookbackMs ? resolveWindows(body.scopes, received, lookbackMs) : body.scopes);
+    const executionId = await startAnalysis(lookbackMs ? resolveWindows(body.scopes, received, lookbackMs) : body.scopes, call.until);
     const record = await waitForEnd(executionId, call);
     const { pass, marginal } = body.thresholds;
     if (record.status === 'terminal') return terminalAnswer(record, body.thresholds);
@@ -311,7 +311,8 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
   async function waitForEnd(executionId: string, call: JudgementCall): Promise<ExecutionRecord> {
     let record = await deps.executions.get(executionId);
     // Where the run is in this process (the local state machine), wait for its end: no polling.
-    // Elsewhere (Step Functions), or for a run started earlier by another process, poll the record.
+    // A start that waited (Step Functions' StartSyncExecution) has ended or used the wait up. Else
+    // (a look on Step Functions, a run started earlier by another process), poll the record.
     if (record.status === 'running' && deps.starter.waitForEnd && (await deps.starter.waitForEnd(executionId, call.until - deps.now()))) {
       record = await deps.executions.get(executionId);
     }

@@ -102,6 +102,7 @@ function commandNeeds(action: string, input: ts.Expression | undefined): string[
 /** Resource kinds of the commands that are not storage-port calls. */
 const COMMAND_RESOURCES: Record<string, string> = {
   'states:StartExecution': 'stateMachine',
+  'states:StartSyncExecution': 'stateMachine',
   // GetMetricData has no resource-level permissions: AWS requires '*'.
   'cloudwatch:GetMetricData': '*',
   'secretsmanager:GetSecretValue': 'secret',

@@ -9,9 +9,11 @@
 // machine's RunLook on the canary machine) gets that one as `nested`: the Task runs the nested
 // machine's execution to its end, as Step Functions does, and fails States.TaskFailed if it fails.
 //
-// stepFunctionsEndpoint() serves StartExecution (AWS JSON 1.0, as @aws-sdk/client-sfn speaks it)
-// on 127.0.0.1 for those machines: the canary function's SDK reaches it through the standard
-// AWS_ENDPOINT_URL_SFN, exactly as it reaches Step Functions on AWS.
+// stepFunctionsEndpoint() serves StartExecution and StartSyncExecution (AWS JSON 1.0, as
+// @aws-sdk/client-sfn speaks it) on 127.0.0.1 for those machines: the canary function's SDK
+// reaches it through the standard AWS_ENDPOINT_URL_SFN, exactly as it reaches Step Functions on
+// AWS. A StartSyncExecution answers at the execution's end; one whose caller hangs up first is
+// noted in `abandoned`, and its execution goes on.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -154,18 +156,29 @@ export function templateStateMachine(
 export interface StepFunctionsEndpoint {
   url: string;
   /** A machine StartExecution starts, by its ARN (added once the functions it runs are known). */
-  serve(machine: TemplateStateMachine): void;
+  serve(machine: Pick<TemplateStateMachine, 'arn' | 'run'>): void;
   /** Executions started, by name: their end (output, or the failure). */
   executions: Map<string, Promise<{ output?: unknown; error?: Error }>>;
-  /** Requests that were not a StartExecution of the machine. */
+  /** Every request: its X-Amz-Target, Host header and JSON body. */
+  requests: { target: string; host: string; body: Record<string, unknown> }[];
+  /** Names of the StartSyncExecution calls whose caller hung up before the answer. */
+  abandoned: string[];
+  /** Requests that were not a StartExecution or StartSyncExecution of the machine. */
   refused: string[];
   stop(): Promise<void>;
 }
 
-/** StartExecution on 127.0.0.1 (AWS JSON 1.0) of the machines it serves: starts the execution in the background. */
+const STARTS = ['AWSStepFunctions.StartExecution', 'AWSStepFunctions.StartSyncExecution'];
+
+/**
+ * StartExecution and StartSyncExecution on 127.0.0.1 (AWS JSON 1.0) of the machines it serves:
+ * the first starts the execution in the background, the second answers at its end.
+ */
 export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
-  const machines = new Map<string, TemplateStateMachine>();
+  const machines = new Map<string, Pick<TemplateStateMachine, 'arn' | 'run'>>();
   const executions = new Map<string, Promise<{ output?: unknown; error?: Error }>>();
+  const requests: StepFunctionsEndpoint['requests'] = [];
+  const abandoned: string[] = [];
   const refused: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -175,14 +188,15 @@ export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify(body));
       };
-      const target = req.headers['x-amz-target'];
+      const target = String(req.headers['x-amz-target']);
       let body: { stateMachineArn?: string; name?: string; input?: string };
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         body = {};
       }
-      if (target !== 'AWSStepFunctions.StartExecution') {
+      requests.push({ target, host: String(req.headers.host), body });
+      if (!STARTS.includes(target)) {
         refused.push(String(target));
         return answer(400, { __type: 'com.amazon.coral.service#UnknownOperationException', message: `${target} is not served here` });
       }
@@ -192,17 +206,26 @@ export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
         return answer(400, { __type: 'com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${body.stateMachineArn}'` });
       }
       const name = body.name ?? crypto.randomUUID();
+      const sync = target === 'AWSStepFunctions.StartSyncExecution';
+      // Express executions may share a name; this endpoint keeps one per name (Standard's rule).
       if (executions.has(name)) return answer(400, { __type: 'com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists', message: `Execution Already Exists: '${name}'` });
       const input = body.input === undefined ? {} : JSON.parse(body.input);
-      const started = machine;
-      executions.set(
-        name,
-        started.run(input, name).then(
-          (output) => ({ output }),
-          (error: Error) => ({ error }),
-        ),
+      const startDate = Date.now() / 1000;
+      const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const ended = machine.run(input, name).then(
+        (output) => ({ output }),
+        (error: Error) => ({ error }),
       );
-      answer(200, { executionArn: `${started.arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: Date.now() / 1000 });
+      executions.set(name, ended);
+      if (!sync) return answer(200, { executionArn, startDate });
+      res.on('close', () => {
+        if (!res.writableFinished) abandoned.push(name);
+      });
+      void ended.then(({ output, error }) => {
+        if (res.destroyed) return;
+        const end = error ? { status: 'FAILED', error: error.name, cause: error.message } : { status: 'SUCCEEDED', output: JSON.stringify(output) };
+        answer(200, { executionArn, stateMachineArn: machine.arn, name, startDate, stopDate: Date.now() / 1000, input: body.input, ...end });
+      });
     });
   });
   server.listen(0, '127.0.0.1');
@@ -213,6 +236,8 @@ export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
       machines.set(m.arn, m);
     },
     executions,
+    requests,
+    abandoned,
     refused,
     async stop() {
       server.closeAllConnections();

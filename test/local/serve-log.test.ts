@@ -1,5 +1,5 @@
-// `canaria serve` logs on stderr: a line per request, a line per finished analysis; --quiet
-// keeps the request lines off. stdout carries only the ready line.
+// `canaria serve` logs on stderr: a line per request, and an analysis' events (started, judged,
+// fetches failed, finished); --quiet keeps the request lines off. stdout carries only the ready line.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,7 +54,7 @@ async function startAnalysis(url: string, account: string): Promise<string> {
   return ((await r.json()) as { canaryExecutionId: string }).canaryExecutionId;
 }
 
-const withoutMs = (stderr: string) => stderr.replace(/ \d+ ms$/gm, ' N ms').split('\n').filter(Boolean);
+const withoutMs = (stderr: string) => stderr.replace(/ \d+ ms\b/g, ' N ms').split('\n').filter(Boolean);
 
 describe('canaria serve logging', () => {
   it('logs a line per request on stderr: method, path without query, status, ms; no headers or bodies', async () => {
@@ -102,14 +102,21 @@ describe('canaria serve logging', () => {
       expect((await fetch(`${s.url}/health`)).status).toBe(200);
       expect((await fetch(`${s.url}/no/such/route`)).status).toBe(404);
       const id = await startAnalysis(s.url, 'refusing');
-      await s.waitForStderr(new RegExp(`analysis ${id} `));
+      await s.waitForStderr(new RegExp(`analysis ${id} terminal`));
       s.proc.kill('SIGINT');
       expect(await exit(s.proc)).toBe(0);
       const lines = s.stderr().split('\n').filter(Boolean);
-      expect(lines).toEqual([
+      expect(lines.slice(0, 2)).toEqual([
         `canaria: 1 metric account(s) from ${accountsFile}`,
-        expect.stringMatching(new RegExp(`^canaria: analysis ${id} terminal in fetch: fetching (control|experiment) data of metric 'latency': .*refused by the test`)),
+        expect.stringMatching(new RegExp(`^canaria: analysis ${id} started: config ad-hoc of ad-hoc, 1 metric, judge NetflixACAJudge-v1.0$`)),
       ]);
+      // Then the end, and both sides' failed fetches (the second may be told after the end).
+      const rest = lines.slice(2);
+      const failedFetch = new RegExp(`^canaria: analysis ${id} fetching 'latency' \\((control|experiment)\\) from prometheus failed after \\d+ ms: .*refused by the test`);
+      const terminal = new RegExp(`^canaria: analysis ${id} terminal in fetch: fetching (control|experiment) data of metric 'latency': .*refused by the test`);
+      expect(rest.filter((l) => terminal.test(l))).toHaveLength(1);
+      expect([1, 2]).toContain(rest.filter((l) => failedFetch.test(l)).length);
+      expect(rest.every((l) => terminal.test(l) || failedFetch.test(l)), rest.join('\n')).toBe(true);
     });
   });
 });
@@ -125,8 +132,13 @@ describeWithPrometheus('canaria serve logging against Prometheus', () => {
     const { dataDir, accountsFile } = setup({ prom: prom.url });
     const s = await serve(['--data-dir', dataDir, '--accounts', accountsFile]);
     const id = await startAnalysis(s.url, 'prom');
-    await s.waitForStderr(new RegExp(`analysis ${id} `));
-    expect(withoutMs(s.stderr()).slice(1)).toEqual(['canaria: POST /canary 200 N ms', `canaria: analysis ${id} succeeded: Pass, score 100`]);
+    await s.waitForStderr(new RegExp(`analysis ${id} succeeded`));
+    expect(withoutMs(s.stderr()).slice(1)).toEqual([
+      'canaria: POST /canary 200 N ms',
+      expect.stringMatching(new RegExp(`^canaria: analysis ${id} started: config ad-hoc of ad-hoc, 1 metric, judge NetflixACAJudge-v1.0$`)),
+      `canaria: analysis ${id} judged by NetflixACAJudge-v1.0 in N ms: Pass, score 100 (1 Pass)`,
+      `canaria: analysis ${id} succeeded: Pass, score 100`,
+    ]);
     s.proc.kill('SIGINT');
     expect(await exit(s.proc)).toBe(0);
   });

@@ -2,6 +2,7 @@
 // in S3. Only S3 (JudgeRole has no DynamoDB): no records, no metric accounts.
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
 import { judgeRemoteBody, judgeTask, type TaskDeps } from '../../lib/analysis/tasks.ts';
+import { powertoolsTelemetry } from '../../lib/telemetry/powertools.ts';
 import { bucketStorage, unused } from './deps.ts';
 
 const deps: TaskDeps = {
@@ -9,6 +10,7 @@ const deps: TaskDeps = {
   configs: unused('judge', 'config store'),
   accounts: unused('judge', 'metric accounts'),
   now: Date.now,
+  telemetry: powertoolsTelemetry(),
 };
 
 /** The Judge state's input, or a Kayenta RemoteJudge body (aws lambda invoke). */

@@ -75,6 +75,21 @@ export const MAX_EXECUTION_MILLIS = 330_000;
 
 const PK = 'canaryExecution';
 const IDEMPOTENCY_PK = 'canaryExecutionIdempotency';
+/**
+ * An application's index: one entry per execution (sk its id, as the record's) with its status
+ * and expiry, so that a listing of one application is a query of that application's partition,
+ * newest first, reading as many entries as it answers. One partition per application, not per
+ * application and day: a DynamoDB partition takes 1,000 writes a second and one application at
+ * 100,000 executions an hour makes about 60 (an entry written at the start and at the end), and
+ * the table has no local index (so no 10 GB cap on a partition); day partitions would make a
+ * listing of an application that ran last month query every day since. The records' own
+ * partition (every execution, in id order) serves a listing of all applications the same way.
+ */
+const byApplication = (application: string) => `canaryExecutionByApp#${application}`;
+/** Its record says the application indexes are complete (#indexed). */
+const INDEX_PK = 'canaryExecutionIndex';
+/** Index entries read per query. */
+const INDEX_PAGE = 100;
 const DAY_SECONDS = 24 * 3600;
 
 /**
@@ -120,11 +135,28 @@ function toRecord(r: StoredRecord): ExecutionRecord {
   return { ...(rest as unknown as Omit<ExecutionRecord, 'id'>), id: sk };
 }
 
+/** A stored execution record's entry in its application's index: it expires with the record. */
+function indexEntry(r: StoredRecord): StoredRecord {
+  return { pk: byApplication(r.application as string), sk: r.sk, status: r.status, ...(r.expiresAt !== undefined && { expiresAt: r.expiresAt }) };
+}
+
+/** What listNewest answers. */
+export interface ListQuery {
+  /** Only this application's. */
+  application?: string;
+  /** Only executions in one of these statuses (none: every one). */
+  statuses?: ReadonlySet<string>;
+  /** How many of the newest to pass over (paging). */
+  skip: number;
+  limit: number;
+}
+
 export class ExecutionStore {
   private readonly objects: ObjectStore;
   private readonly records: RecordStore;
   /** Request documents never change once written: each is read once per process. */
   private readonly documents = new Map<string, Promise<ExecutionDocument>>();
+  #indexing?: Promise<void>;
 
   /** `fn`'s writes as one transaction where the storage has them (SQLite), else as they come. */
   readonly atomically: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -154,11 +186,12 @@ export class ExecutionStore {
 
   async #create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
     const { id, ...rest } = record;
-    const claimed = await this.records.put(
-      // Kept long until Record knows it passed (update's standardRetention).
-      { pk: PK, sk: id, ...rest, expiresAt: this.expiresAt(record.buildTimeMillis, this.retention.extendedDays) },
-      { kind: 'absent' },
-    );
+    // Kept long until Record knows it passed (update's standardRetention).
+    const stored = { pk: PK, sk: id, ...rest, expiresAt: this.expiresAt(record.buildTimeMillis, this.retention.extendedDays) };
+    // The index entry first: without transactions, one whose record was not written is passed
+    // over by listNewest; `absent`, so that a retried start never rewinds an ended one's status.
+    await this.records.put(indexEntry(stored), { kind: 'absent' });
+    const claimed = await this.records.put(stored, { kind: 'absent' });
     if (!claimed) return false;
     try {
       await this.objects.putJson(requestKey(id), doc);
@@ -192,13 +225,57 @@ export class ExecutionStore {
     return r;
   }
 
-  async list(): Promise<ExecutionRecord[]> {
-    return (await this.records.queryPartition(PK)).map(toRecord);
+  /**
+   * The newest executions first (in id order, as recorded: a status is not brought up to date),
+   * after passing over `skip` of them: reads about as many index entries and records as it
+   * passes over and answers, plus those of other statuses in between when filtering by status.
+   */
+  async listNewest(query: ListQuery): Promise<ExecutionRecord[]> {
+    const { application, statuses, limit } = query;
+    const wanted = (status: unknown) => !statuses?.size || statuses.has(status as string);
+    if (application !== undefined) await this.#indexed();
+    const out: ExecutionRecord[] = [];
+    let skip = query.skip;
+    let after: string | undefined;
+    for (;;) {
+      const pageSize = Math.min(INDEX_PAGE, skip + limit - out.length);
+      const page = await this.records.queryPartition(application === undefined ? PK : byApplication(application), { limit: pageSize, descending: true, after });
+      const rows = page.filter((r) => wanted(r.status));
+      const found =
+        application === undefined
+          ? rows.map(toRecord)
+          : // An entry whose record is gone (expired first, or never written) or is another's is passed over.
+            (await Promise.all(rows.map((r) => this.find(r.sk)))).filter((r): r is ExecutionRecord => r !== undefined && r.application === application && wanted(r.status));
+      for (const record of found) {
+        if (skip > 0) skip--;
+        else if (out.push(record) === limit) return out;
+      }
+      if (page.length < pageSize) return out;
+      after = page[page.length - 1].sk;
+    }
+  }
+
+  /**
+   * Once per store: index entries for the executions recorded before canaria kept the
+   * application indexes (a data directory of an earlier version), then the record saying so.
+   */
+  #indexed(): Promise<void> {
+    this.#indexing ??= (async () => {
+      if (await this.records.get({ pk: INDEX_PK, sk: 'byApplication' })) return;
+      await this.atomically(async () => {
+        for (const r of await this.records.queryPartition(PK)) await this.records.put(indexEntry(r), { kind: 'absent' });
+        await this.records.put({ pk: INDEX_PK, sk: 'byApplication', complete: true });
+      });
+    })().catch((err) => {
+      this.#indexing = undefined; // tried again by the next listing
+      throw err;
+    });
+    return this.#indexing;
   }
 
   /** The executions still recorded running. */
   async listRunning(): Promise<ExecutionRecord[]> {
-    return (await this.list()).filter((r) => r.status === 'running');
+    return (await this.records.queryPartition(PK)).map(toRecord).filter((r) => r.status === 'running');
   }
 
   /**
@@ -211,7 +288,15 @@ export class ExecutionStore {
     if (!current) throw new NotFoundError(`Canary execution '${id}' was not found.`);
     if (current.status !== 'running') return false;
     const expiry = options.standardRetention ? { expiresAt: this.expiresAt(current.buildTimeMillis as number, this.retention.days) } : {};
-    return this.records.put({ ...current, ...change, ...expiry, pk: PK, sk: id }, { kind: 'equals', attribute: 'status', value: 'running' });
+    const next = { ...current, ...change, ...expiry, pk: PK, sk: id };
+    return this.atomically(async () => {
+      if (!(await this.records.put(next, { kind: 'equals', attribute: 'status', value: 'running' }))) return false;
+      // After the record: only the one change that ended it writes the entry. Without
+      // transactions a failure in between leaves the entry's status behind, so that a listing by
+      // status leaves the execution out (listNewest checks the record's) until it expires.
+      if (next.status !== current.status || next.expiresAt !== current.expiresAt) await this.records.put(indexEntry(next));
+      return true;
+    });
   }
 
   /**

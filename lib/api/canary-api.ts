@@ -176,11 +176,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
       if (unknown.length > 0) {
         throw new BadRequestError(`statuses: unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; use ${EXECUTION_STATUSES.join(', ')}`);
       }
-      const records = (await deps.executions.list())
-        .filter((r) => !application || r.application === application)
-        .filter((r) => statuses.size === 0 || statuses.has(r.status))
-        .sort((a, b) => (a.id < b.id ? 1 : -1))
-        .slice((page - 1) * limit, page * limit);
+      const records = await deps.executions.listNewest({ application: application || undefined, statuses, skip: (page - 1) * limit, limit });
       return json(200, await Promise.all(records.map((r) => executionStatus(deps.executions, r.id, deps.now()))));
     },
 

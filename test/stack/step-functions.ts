@@ -212,7 +212,7 @@ export async function stepFunctionsEndpoint(): Promise<StepFunctionsEndpoint> {
       const input = body.input === undefined ? {} : JSON.parse(body.input);
       const startDate = Date.now() / 1000;
       const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
-      const ended = machine.run(input, name).then(
+      const ended: Promise<{ output?: unknown; error?: Error }> = machine.run(input, name).then(
         (output) => ({ output }),
         (error: Error) => ({ error }),
       );

@@ -55,7 +55,9 @@ svg .median { stroke: var(--fg); stroke-width: 2; }
 svg .band { fill: #d8f0dc; stroke: var(--good); stroke-dasharray: 3 2; }
 svg .ref { stroke: var(--muted); stroke-dasharray: 2 2; }
 svg .ci { stroke: var(--fg); stroke-width: 2; } svg .est { fill: var(--fg); }
-figure.scores { max-width: 720px; } figure.scores svg { aspect-ratio: 420 / 200; }
+figure.scores { max-width: 600px; } figure.scores svg { aspect-ratio: 420 / 200; }
+@media (max-width: 700px) { figure.scores svg .tick, figure.scores svg .lbl { font-size: 13px; } }
+#looks-table time { white-space: nowrap; }
 svg .grid { stroke: var(--line); }
 svg .threshold { stroke-width: 1.5; } svg .threshold.pass { stroke: var(--good); stroke-dasharray: 8 4; } svg .threshold.marginal { stroke: var(--warn); stroke-dasharray: 2 3; }
 svg .score-line { fill: none; stroke: var(--muted); stroke-width: 1.5; }

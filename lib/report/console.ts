@@ -59,7 +59,7 @@ export function renderConsole(): string {
 <div id="preview-result"></div>
 </section>
 </main>
-<footer><p>canaria console. The report of an execution is at /canary/ID/report; the API is described at /openapi.json.</p></footer>
+<footer><p>canaria console. The report of an execution is at /canary/ID/report, of a standalone run at /standalone_canary_analysis/ID/report; the API is described at /openapi.json.</p></footer>
 <script>${CONSOLE_SCRIPT}</script>
 </body></html>
 `;
@@ -101,10 +101,10 @@ const CONSOLE_SCRIPT = `(function () {
   function badge(text) { return el('span', { 'class': 'badge small ' + (TONES[text] || 'neutral') }, [el('span', { 'aria-hidden': 'true', text: ICONS[text] || '•' }), ' ' + text]); }
   function say(id, text, bad) { var s = document.getElementById(id); s.textContent = text; s.className = 'status-line' + (bad ? ' bad' : ''); }
 
-  function openReport(id, ev) {
+  function openReport(path, ev) {
     if (!key()) return; // a plain link works without auth
     ev.preventDefault();
-    fetch(base + '/canary/' + encodeURIComponent(id) + '/report', { headers: headers({ accept: 'text/html' }) })
+    fetch(base + path, { headers: headers({ accept: 'text/html' }) })
       .then(function (res) { if (!res.ok) throw new Error('HTTP ' + res.status); return res.blob(); })
       .then(function (blob) { window.open(URL.createObjectURL(blob), '_blank', 'noopener'); })
       .catch(function (e) { say('executions-status', 'Report: ' + e.message, true); });
@@ -118,15 +118,23 @@ const CONSOLE_SCRIPT = `(function () {
       list.forEach(function (x) {
         var judge = x.result && x.result.judgeResult;
         var verdict = judge ? judge.score.classification : '';
-        var link = el('a', { href: base + '/canary/' + encodeURIComponent(x.pipelineId) + '/report', 'class': 'report-link', text: 'report', 'aria-label': 'Report of ' + ((x.config && x.config.name) || x.canaryConfigId) + ', execution ' + x.pipelineId });
-        link.addEventListener('click', function (ev) { openReport(x.pipelineId, ev); });
+        function reportLink(path, cls, text, label) {
+          var a = el('a', { href: base + path, 'class': cls, text: text, 'aria-label': label });
+          a.addEventListener('click', function (ev) { openReport(path, ev); });
+          return a;
+        }
+        var name = (x.config && x.config.name) || x.canaryConfigId;
+        var links = [reportLink('/canary/' + encodeURIComponent(x.pipelineId) + '/report', 'report-link', 'report', 'Report of ' + name + ', execution ' + x.pipelineId)];
+        // a look of a standalone run (id {run id}-{i}[-{attempt}]): its run's report too
+        var run = x.parentPipelineExecutionId;
+        if (run && x.pipelineId.indexOf(run + '-') === 0) links.push(' · ', reportLink('/standalone_canary_analysis/' + encodeURIComponent(run) + '/report', 'run-report-link', 'run', 'Report of the standalone run ' + run + ' of ' + name));
         body.appendChild(el('tr', { 'data-execution': x.pipelineId }, [
           el('td', { text: x.startTimeIso || x.buildTimeIso || '' }),
           el('td', {}, [badge(x.status)]),
           el('td', {}, verdict ? [badge(verdict)] : []),
           el('td', { text: judge ? String(judge.score.score) : '' }),
           el('td', { text: (x.config && x.config.name ? x.config.name + ' ' : '') + '(' + x.canaryConfigId + ')' }),
-          el('td', {}, [link])
+          el('td', {}, links)
         ]));
       });
       say('executions-status', list.length ? list.length + ' execution(s), newest first.' : 'No executions yet.');

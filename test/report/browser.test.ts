@@ -4,22 +4,19 @@
 // failing metric first, a chart per metric with both series drawn, nothing loaded from anywhere
 // but 127.0.0.1, no console errors, no horizontal scroll at phone width, every metric reached with
 // Tab. Screenshots go to test-output/report/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithPrometheus, startPrometheus, type RunningPrometheus } from '../support/prometheus.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus.ts';
 import { CANARY_DATASET, END, LATENCY, START, STEP } from '../support/prometheus-data.ts';
 import { useLocalService } from '../support/service.ts';
 import { canaria } from '../cli/run-canaria.ts';
+import { chromiumSuite, launchChromium, OUT, type Browser } from './chromium.ts';
 
 // Functions passed to page.evaluate run in the page; the project compiles without the DOM library.
 declare const document: any;
-
-const CHROMIUM = '/usr/bin/chromium';
-const OUT = fileURLToPath(new URL('../../test-output/report/', import.meta.url));
 
 const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
 const window = { start: iso(START), end: iso(END), step: STEP };
@@ -34,17 +31,7 @@ const metric = (name: string, series: string) => ({
 });
 const config = (name: string, metrics: unknown[]) => ({ name, applications: ['shop'], judge: { name: 'NetflixACAJudge-v1.0', judgeConfigurations: {} }, metrics, classifier: { groupWeights: { latency: 100 } } });
 
-/** Without chromium the suite is skipped, or fails under CANARIA_REQUIRE_CHROMIUM=1 (set by .ci/run, which installs it). */
-const suite = existsSync(CHROMIUM)
-  ? describeWithPrometheus
-  : (name: string, _fn: () => void) =>
-      describe(name, () => {
-        const why = `${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`;
-        if (process.env.CANARIA_REQUIRE_CHROMIUM === '1') it('needs chromium', () => expect.fail(why));
-        else it.skip(`needs chromium (${why})`, () => undefined);
-      });
-
-suite('the report page and the console in chromium', () => {
+chromiumSuite('the report page and the console in chromium', () => {
   let prom: RunningPrometheus;
   beforeAll(async () => {
     prom = await startPrometheus([...CANARY_DATASET]);
@@ -52,10 +39,7 @@ suite('the report page and the console in chromium', () => {
   afterAll(async () => prom?.stop());
   const svc = useLocalService(() => ({ accounts: [{ name: 'prom', type: 'prometheus', endpoint: prom.url }] }));
 
-  let context: BrowserContext;
-  let userDataDir: string;
-  const foreign: string[] = [];
-  const errors: string[] = [];
+  let browser: Browser;
   const ids: Record<string, string> = {};
 
   async function analyse(name: string, metrics: unknown[], query = ''): Promise<string> {
@@ -82,39 +66,12 @@ suite('the report page and the console in chromium', () => {
       analyse('checkout-v1', [metric('latency_p99', LATENCY.worse), metric('latency_ok', LATENCY.identical)], '&judge=canaria-v1'),
     ]);
     mkdirSync(OUT, { recursive: true });
-    userDataDir = mkdtempSync(join(tmpdir(), 'canaria-chromium-'));
-    // A fresh --user-data-dir: playwright passes it from launchPersistentContext.
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    // Any request to another host fails the test (and is refused).
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.protocol === 'blob:' || url.protocol === 'data:' || url.protocol === 'file:' || url.hostname === '127.0.0.1') return route.continue();
-      foreign.push(route.request().url());
-      return route.abort();
-    });
+    browser = await launchChromium();
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => browser?.close());
 
-  async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const page = await context.newPage();
-    await page.setViewportSize(viewport);
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`${path}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`${path}: ${e.message}`));
-    const res = await page.goto(`${svc.url()}${path}`);
-    expect(res?.status()).toBe(200);
-    expect(res?.headers()['content-type']).toBe('text/html; charset=utf-8');
-    return page;
-  }
+  const open = (path: string, viewport?: { width: number; height: number }): Promise<Page> => browser.open(`${svc.url()}${path}`, viewport);
 
   const metricOrder = (page: Page) => page.$$eval('section.metric', (els) => els.map((e) => ({ id: e.id, classification: e.getAttribute('data-classification'), name: e.querySelector('h3 a')?.textContent })));
 
@@ -206,7 +163,7 @@ suite('the report page and the console in chromium', () => {
   });
 
   it('canaria report ID writes the page the service serves; an unknown execution is exit 2', async () => {
-    const file = join(userDataDir, 'cli-report.html');
+    const file = join(browser.userDataDir, 'cli-report.html');
     const run = await canaria(['report', ids.fail, '--url', svc.url(), '--out', file]);
     expect(run.code, run.stderr).toBe(0);
     const served = await fetch(`${svc.url()}/canary/${ids.fail}/report`).then((r) => r.text());
@@ -226,8 +183,8 @@ suite('the report page and the console in chromium', () => {
       const run = await canaria(['analyze', '--config', join(dir, 'config.json'), '--accounts', join(dir, 'accounts.json'), '--control', 'version="baseline"', '--experiment', 'version="canary"', '--start', window.start, '--end', window.end, '--report', file]);
       expect(run.code, run.stderr).toBe(4);
       expect(run.stderr).toContain(`report written to ${file}`);
-      const page = await context.newPage();
-      page.on('pageerror', (e) => errors.push(`file: ${e.message}`));
+      const page = await browser.context.newPage();
+      page.on('pageerror', (e) => browser.errors.push(`file: ${e.message}`));
       await page.goto(`file://${file}`);
       await page.waitForSelector('html[data-charts-ready]');
       expect(await page.textContent('#verdict')).toBe('Fail');
@@ -239,7 +196,7 @@ suite('the report page and the console in chromium', () => {
   });
 
   it('loaded nothing from anywhere but 127.0.0.1, with no console errors', () => {
-    expect(foreign).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(browser.foreign).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });

@@ -4,8 +4,11 @@ import type { AnalysisContext, AnalysisEvent } from './events.ts';
 
 export const METRICS_NAMESPACE = 'canaria';
 
+/** Every metric emfData makes (CanariaDashboard draws each). */
+export const METRIC_NAMES = ['AnalysesStarted', 'AnalysesFinished', 'MetricClassifications', 'FetchLatency', 'FetchErrors', 'JudgeDuration'] as const;
+
 export interface Datum {
-  name: 'AnalysesStarted' | 'AnalysesFinished' | 'MetricClassifications' | 'FetchLatency' | 'FetchErrors' | 'JudgeDuration';
+  name: (typeof METRIC_NAMES)[number];
   unit: 'Count' | 'Milliseconds';
   value: number;
   /** Few distinct values each (verdicts, classes, source types, judges): never ids. */

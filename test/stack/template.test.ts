@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayRoutes } from '../../lib/api/routes.ts';
+import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lib/telemetry/emf.ts';
 import { parse as parseYaml } from 'yaml';
 import { packagedStack, packageStack, repoRoot, TEST_ACCOUNTS } from './package.ts';
 import { asArray, type Json } from './template.ts';
@@ -438,6 +439,25 @@ describe('the HTTP API at its limits', () => {
     // No other function reserves (or caps) concurrency.
     const reserving = ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.ReservedConcurrentExecutions !== undefined);
     expect(reserving.map(([id]) => id)).toEqual(['JudgementsLambdaFunction']);
+  });
+});
+
+describe('dashboard', () => {
+  it("draws every EMF metric the tasks emit, for this stack's service, and reads the RecordFailure function's log group", () => {
+    const dashboard = resources.CanariaDashboard;
+    expect(dashboard.Type).toBe('AWS::CloudWatch::Dashboard');
+    const body = JSON.parse(String(dashboard.Properties.DashboardBody['Fn::Sub']).replaceAll('${AWS::Region}', 'us-east-1'));
+    const expressions: string[] = body.widgets.flatMap((w: Json) => (w.properties.metrics ?? []).flat().map((m: Json) => m.expression));
+    const drawn = new Set(expressions.map((e) => /MetricName="(\w+)"/.exec(e)?.[1]));
+    expect([...drawn].sort()).toEqual([...METRIC_NAMES].sort());
+    for (const e of expressions) expect(e).toContain(`{${METRICS_NAMESPACE},service`);
+    // The Lambdas name the service from POWERTOOLS_SERVICE_NAME: one per stack, the one drawn.
+    const services = new Set(Object.values(resources as Record<string, Json>).filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME));
+    expect([...services]).toEqual([expect.stringMatching(/^canaria-\w+$/)]);
+    expect(new Set(expressions.map((e) => /service="([^"]+)"/.exec(e)?.[1]))).toEqual(services);
+    const logs = body.widgets.filter((w: Json) => w.type === 'log');
+    const functionNames = Object.values(resources as Record<string, Json>).filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => r.Properties.FunctionName);
+    for (const w of logs) expect(functionNames).toContain(/SOURCE '\/aws\/lambda\/([^']+)'/.exec(w.properties.query)?.[1]);
   });
 });
 

@@ -187,11 +187,11 @@ export class ExecutionStore {
   async #create(record: ExecutionRecord, doc: ExecutionDocument): Promise<boolean> {
     const { id, ...rest } = record;
     // Kept long until Record knows it passed (update's standardRetention).
-    const stored = { pk: PK, sk: id, ...rest, expiresAt: this.expiresAt(record.buildTimeMillis, this.retention.extendedDays) };
+    const expiresAt = this.expiresAt(record.buildTimeMillis, this.retention.extendedDays);
     // The index entry first: without transactions, one whose record was not written is passed
     // over by listNewest; `absent`, so that a retried start never rewinds an ended one's status.
-    await this.records.put(indexEntry(stored), { kind: 'absent' });
-    const claimed = await this.records.put(stored, { kind: 'absent' });
+    await this.records.put(indexEntry({ pk: PK, sk: id, ...rest, expiresAt }), { kind: 'absent' });
+    const claimed = await this.records.put({ pk: PK, sk: id, ...rest, expiresAt }, { kind: 'absent' });
     if (!claimed) return false;
     try {
       await this.objects.putJson(requestKey(id), doc);
@@ -239,7 +239,8 @@ export class ExecutionStore {
     let after: string | undefined;
     for (;;) {
       const pageSize = Math.min(INDEX_PAGE, skip + limit - out.length);
-      const page = await this.records.queryPartition(application === undefined ? PK : byApplication(application), { limit: pageSize, descending: true, after });
+      const range = { limit: pageSize, descending: true, after };
+      const page = application === undefined ? await this.records.queryPartition(PK, range) : await this.records.queryPartition(byApplication(application), range);
       const rows = page.filter((r) => wanted(r.status));
       const found =
         application === undefined
@@ -288,9 +289,9 @@ export class ExecutionStore {
     if (!current) throw new NotFoundError(`Canary execution '${id}' was not found.`);
     if (current.status !== 'running') return false;
     const expiry = options.standardRetention ? { expiresAt: this.expiresAt(current.buildTimeMillis as number, this.retention.days) } : {};
-    const next = { ...current, ...change, ...expiry, pk: PK, sk: id };
+    const next = { ...current, ...change, ...expiry };
     return this.atomically(async () => {
-      if (!(await this.records.put(next, { kind: 'equals', attribute: 'status', value: 'running' }))) return false;
+      if (!(await this.records.put({ ...next, pk: PK, sk: id }, { kind: 'equals', attribute: 'status', value: 'running' }))) return false;
       // After the record: only the one change that ended it writes the entry. Without
       // transactions a failure in between leaves the entry's status behind, so that a listing by
       // status leaves the execution out (listNewest checks the record's) until it expires.

@@ -26,7 +26,7 @@ import { repoRoot } from './package.ts';
 export interface Need {
   action: string;
   /**
-   * 'bucket' (the bucket itself), 'bucket/<key pattern>', 'table:<pk>', 'stateMachine',
+   * 'bucket' (the bucket itself), 'bucket/<key pattern>', 'table:<pk>' (or 'table:<prefix>#*'), 'stateMachine',
    * 'standaloneStateMachine', 'standaloneExecution' (an execution of the standalone machine),
    * 'metricsRole', 'secret', 'parameter', 'apsWorkspace', 'secretsKey', '*' (no resource-level
    * permissions).
@@ -641,7 +641,8 @@ export class PermissionAnalysis {
   partitionKey(expr: ts.Expression | undefined, site: ts.Node, method: string): string {
     if (!expr) fail(site, `RecordStore.${method} without a key`);
     const pk = method === 'queryPartition' ? this.stringPattern(expr, 0) : this.pkOf(expr, 0);
-    if (pk === undefined || pk.includes('*')) fail(site, `cannot derive the partition key (pk) of ${expr.getText()}`);
+    // `prefix#*`: a family of partitions (canaryExecutionByApp#<application>), granted as that pattern.
+    if (pk === undefined || (pk.includes('*') && !/^[^*]+#\*$/.test(pk))) fail(site, `cannot derive the partition key (pk) of ${expr.getText()}`);
     return pk;
   }
 

@@ -137,6 +137,11 @@ function grantsOf(role: Json): Grant[] {
       if (condition['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys']) {
         pks = asArray(condition['ForAllValues:StringEquals']['dynamodb:LeadingKeys']);
         delete condition['ForAllValues:StringEquals'];
+      } else if (condition['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']) {
+        // Families of partitions (canaryExecutionByApp#<application>): `prefix#*` only.
+        pks = asArray(condition['ForAllValues:StringLike']['dynamodb:LeadingKeys']);
+        for (const pk of pks) expect(pk, `${st.Sid}: a LeadingKeys pattern`).toMatch(/^[^*?]+#\*$/);
+        delete condition['ForAllValues:StringLike'];
       }
       if (actions.includes('kms:Decrypt')) {
         // Only through Secrets Manager and SSM, in the stack's region.

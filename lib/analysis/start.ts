@@ -90,9 +90,9 @@ export async function createExecution(e: NewExecution, deps: AnalysisDeps): Prom
   });
 }
 
-/** Records and starts; the caller gets the id at once (`recorded` before the start) and polls. */
-export function startExecution(e: NewExecution, deps: AnalysisDeps & { starter: ExecutionStarter }, recorded?: (id: string) => void): Promise<string> {
-  return recordAndStart(e, deps, recorded, (id) => deps.starter.start(id));
+/** Records and starts; the caller gets the id at once and polls. */
+export function startExecution(e: NewExecution, deps: AnalysisDeps & { starter: ExecutionStarter }): Promise<string> {
+  return recordAndStart(e, deps, (id) => deps.starter.start(id));
 }
 
 /**
@@ -100,14 +100,13 @@ export function startExecution(e: NewExecution, deps: AnalysisDeps & { starter: 
  * that can start and wait in one (startAndWait: Step Functions) returns at the end or then; else
  * it only starts, and the caller waits (waitForEnd) or polls.
  */
-export function startAndWaitExecution(e: NewExecution, deps: AnalysisDeps & { starter: ExecutionStarter }, waitUntil: number, recorded?: (id: string) => void): Promise<string> {
+export function startAndWaitExecution(e: NewExecution, deps: AnalysisDeps & { starter: ExecutionStarter }, waitUntil: number): Promise<string> {
   const starter = deps.starter;
-  return recordAndStart(e, deps, recorded, (id) => (starter.startAndWait ? starter.startAndWait(id, waitUntil - deps.now()) : starter.start(id)));
+  return recordAndStart(e, deps, (id) => (starter.startAndWait ? starter.startAndWait(id, waitUntil - deps.now()) : starter.start(id)));
 }
 
-async function recordAndStart(e: NewExecution, deps: AnalysisDeps, recorded: ((id: string) => void) | undefined, run: (id: string) => Promise<void>): Promise<string> {
+async function recordAndStart(e: NewExecution, deps: AnalysisDeps, run: (id: string) => Promise<void>): Promise<string> {
   const { id, created } = await createExecution(e, deps);
-  recorded?.(id);
   if (created) {
     try {
       await run(id);

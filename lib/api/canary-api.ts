@@ -268,7 +268,7 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
     const waitMs = Math.min(body.timeoutSeconds * 1000, deadlineMs - AFTER_WAIT_MS);
     const call: JudgementCall = { body, until: received + waitMs, waitMs, abandoned };
     // With waitUntil, a starter that can (Step Functions: StartSyncExecution) returns at the end.
-    const startAnalysis = (scopes: ScopePairs, waitUntil?: number) => {
+    const startAnalysis = async (scopes: ScopePairs, waitUntil?: number) => {
       const e = {
         config,
         canaryConfigId,
@@ -277,7 +277,9 @@ export function canaryHandlers(deps: CanaryApiDeps): Handlers {
         metricsAccountName: accountNamesParam(req, body.metricsAccountName),
         idempotencyKey: key,
       };
-      return waitUntil === undefined ? startExecution(e, deps, started) : startAndWaitExecution(e, deps, waitUntil, started);
+      const id = await (waitUntil === undefined ? startExecution(e, deps) : startAndWaitExecution(e, deps, waitUntil));
+      started(id);
+      return id;
     };
     // Scopes without a window judge the last lookbackSeconds (else the default window).
     const lookbackMs = body.lookbackSeconds ? body.lookbackSeconds * 1000 : undefined;

@@ -72,8 +72,8 @@ function scoreChart(looks: Obj[], planned: number, thresholds: Obj): Raw {
   const pass = numberOf(thresholds.pass);
   const marginal = numberOf(thresholds.marginal);
   const lines = [
-    { name: 'pass', value: pass, cls: 'pass' },
-    { name: 'marginal', value: marginal, cls: 'marginal' },
+    { name: 'pass', value: pass },
+    { name: 'marginal', value: marginal },
   ].filter((t): t is typeof t & { value: number } => t.value !== undefined);
   // labels at least 12 units apart when the two lines are close
   const labelY = lines.map((t) => y(t.value));
@@ -100,7 +100,7 @@ function scoreChart(looks: Obj[], planned: number, thresholds: Obj): Raw {
   return html`<div class="legend score-legend" aria-hidden="true"><span><svg width="12" height="12"><circle cx="6" cy="6" r="5" class="good"/></svg> Pass</span><span><svg width="12" height="12"><rect x="1" y="1" width="10" height="10" class="warn"/></svg> Marginal / inconclusive</span><span><svg width="12" height="12"><path d="M1 1l10 10m0 -10l-10 10" class="bad"/></svg> Fail</span><span><svg width="28" height="8"><line x1="0" y1="4" x2="28" y2="4" class="threshold pass"/></svg> pass threshold</span><span><svg width="28" height="8"><line x1="0" y1="4" x2="28" y2="4" class="threshold marginal"/></svg> marginal threshold</span></div>
 <figure class="scores" id="score-chart" data-points="${points.length}"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Score per look. ${desc}" preserveAspectRatio="xMinYMid meet">
 ${[0, 50, 100].map((v) => html`<line x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${L - 4}" y="${(y(v) + 3).toFixed(1)}" class="tick" text-anchor="end">${v}</text>`)}
-${lines.map((t, k) => html`<line x1="${L}" x2="${W - R}" y1="${y(t.value).toFixed(1)}" y2="${y(t.value).toFixed(1)}" class="threshold ${t.cls}"/><text x="${W - R + 4}" y="${(labelY[k] + 3).toFixed(1)}" class="lbl">${t.name} ${fmt(t.value)}</text>`)}
+${lines.map((t, k) => html`<line x1="${L}" x2="${W - R}" y1="${y(t.value).toFixed(1)}" y2="${y(t.value).toFixed(1)}" class="threshold ${t.name}"/><text x="${W - R + 4}" y="${(labelY[k] + 3).toFixed(1)}" class="lbl">${t.name} ${fmt(t.value)}</text>`)}
 ${points.length > 1 ? html`<polyline points="${points.map((p) => `${x(p.index).toFixed(1)},${y(p.score).toFixed(1)}`).join(' ')}" class="score-line"/>` : ''}
 ${points.map(marker)}
 ${ticks.map((i) => html`<text x="${x(i).toFixed(1)}" y="${H - B + 14}" class="tick" text-anchor="middle">${i}</text>`)}

@@ -45,6 +45,9 @@ describe('the report page of a standalone run', () => {
     const page = renderStandaloneReport({ status: status([look(1, 100), look(2, 100), look(3, 100)]) });
     const links = hrefs(page);
     expect(links).toHaveLength(3);
+    // nothing that would load from elsewhere
+    expect(page).not.toMatch(/\b(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i);
+    expect(page).toContain("default-src 'none'");
     for (const [base, prefix] of [
       ['http://127.0.0.1:8090', ''],
       ['https://abc.execute-api.eu-west-1.amazonaws.com/prod', '/prod'],

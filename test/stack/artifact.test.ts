@@ -193,6 +193,10 @@ describeWithPrometheus('the packaged artifact', () => {
     expect(r.status, r.body + logs()).toBe(200);
     expect(r.json.judgement).toMatchObject({ phase: 'Successful', complete: true, score: 100, classification: 'Pass' });
     expect(sfn.executions.has(r.json.judgement.executionId)).toBe(true);
+    // Started synchronously (the verdict at the call's end), on the endpoint as given.
+    expect(sfn.requests.filter((q) => q.body.name === r.json.judgement.executionId).map((q) => [q.target, q.host])).toEqual([
+      ['AWSStepFunctions.StartSyncExecution', new URL(sfn.url).host],
+    ]);
   });
 
   it('runs a standalone analysis of the past: the Standard definition waits for no window, and RunLook runs each look through the Express definition, all from the bundles', async () => {

@@ -90,6 +90,8 @@ const byApplication = (application: string) => `canaryExecutionByApp#${applicati
 const INDEX_PK = 'canaryExecutionIndex';
 /** Index entries read per query. */
 const INDEX_PAGE = 100;
+/** Records read per query when indexing those of an earlier canaria. */
+const BACKFILL_PAGE = 1000;
 const DAY_SECONDS = 24 * 3600;
 
 /**
@@ -264,7 +266,11 @@ export class ExecutionStore {
     this.#indexing ??= (async () => {
       if (await this.records.get({ pk: INDEX_PK, sk: 'byApplication' })) return;
       await this.atomically(async () => {
-        for (const r of await this.records.queryPartition(PK)) await this.records.put(indexEntry(r), { kind: 'absent' });
+        let page: StoredRecord[] = [];
+        do {
+          page = await this.records.queryPartition(PK, { limit: BACKFILL_PAGE, after: page.at(-1)?.sk });
+          for (const r of page) await this.records.put(indexEntry(r), { kind: 'absent' });
+        } while (page.length === BACKFILL_PAGE);
         await this.records.put({ pk: INDEX_PK, sk: 'byApplication', complete: true });
       });
     })().catch((err) => {

@@ -134,17 +134,17 @@ describe.each(stores)('a store of executions recorded before the application ind
   afterAll(() => stop?.());
 
   it('is indexed once, by the first listing of an application, and then lists as a new one', async () => {
-    // Records as an earlier canaria wrote them: no index entries.
-    const old = Array.from({ length: 30 }, (_, i) => ({ id: ulid(Date.UTC(2025, 5, 1) + i), application: i % 2 ? 'shop' : 'cart', status: i % 3 ? 'succeeded' : 'terminal' }));
+    // Records as an earlier canaria wrote them: no index entries (more than one page of them).
+    const old = Array.from({ length: 1030 }, (_, i) => ({ id: ulid(Date.UTC(2025, 5, 1) + i), application: i % 2 ? 'shop' : 'cart', status: i % 3 ? 'succeeded' : 'terminal' }));
     for (const r of old) await storage.records.put({ pk: 'canaryExecution', sk: r.id, application: r.application, status: r.status, stage: 'done', buildTimeMillis: 1, expiresAt: 123 });
     const executions = new ExecutionStore(storage, retention);
     const newer = { ...old[0], id: ulid(Date.UTC(2026, 0, 1)), application: 'shop', status: 'running' as const };
     await executions.create({ ...newer, stage: 'setupContext', canaryConfigId: 'c', metricCount: 1, buildTimeMillis: Date.UTC(2026, 0, 1) }, doc);
 
-    const shop = await executions.listNewest({ application: 'shop', skip: 0, limit: 100 });
+    const shop = await executions.listNewest({ application: 'shop', skip: 0, limit: 1000 });
     expect(ids(shop)).toEqual([newer.id, ...old.filter((r) => r.application === 'shop').reverse().map((r) => r.id)]);
     expect(await storage.records.get({ pk: 'canaryExecutionByApp#cart', sk: old[0].id })).toEqual({ pk: 'canaryExecutionByApp#cart', sk: old[0].id, status: 'terminal', expiresAt: 123 });
-    expect(ids(await executions.listNewest({ application: 'cart', statuses: new Set(['terminal']), skip: 0, limit: 100 }))).toEqual(
+    expect(ids(await executions.listNewest({ application: 'cart', statuses: new Set(['terminal']), skip: 0, limit: 1000 }))).toEqual(
       old.filter((r) => r.application === 'cart' && r.status === 'terminal').reverse().map((r) => r.id),
     );
 

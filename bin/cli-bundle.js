@@ -5,9 +5,12 @@
 // source file it was built from is unchanged (path, size and mtime, checked on each start) and for
 // the same Node version; otherwise it is built again first. Without esbuild (a production install),
 // with CANARIA_NO_BUNDLE=1, or when anything here fails, the CLI runs from the sources as before.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Built-in modules as CommonJS: importing node:fs as an ES module loads all it exports lazily
+// (streams, fs/promises, readline, ...), which costs every start a few milliseconds.
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { enableCompileCache } = process.getBuiltinModule('node:module');
+const { dirname, join } = process.getBuiltinModule('node:path');
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SOURCE_ENTRY = new URL('../lib/cli/main.ts', import.meta.url);
@@ -16,7 +19,7 @@ const SOURCE_ENTRY = new URL('../lib/cli/main.ts', import.meta.url);
  * from an older build (a long `canaria serve`) still loads its chunks on demand.
  */
 const STALE_BUILD_MS = 24 * 3600_000;
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Inside the project, so that the bundle's imports of npm packages resolve as the sources' do. */
 const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'canaria-cli');
@@ -39,7 +42,7 @@ function currentBuild(dir) {
     }
     if (s.size !== size || s.mtimeMs !== mtimeMs) return undefined;
   }
-  return join(dir, manifest.build, 'main.js');
+  return join(dir, manifest.build, 'main.mjs');
 }
 
 /** esbuild: every import.meta.url of a source file becomes that file's own URL, as when run unbundled. */
@@ -58,7 +61,16 @@ const BUNDLED_PACKAGES = /^zod(\/|$)/;
 const packagesExternal = {
   name: 'canaria-packages-external',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED_PACKAGES.test(args.path) || args.path.startsWith('node:') ? undefined : { path: args.path, external: true }));
+    build.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED_PACKAGES.test(args.path) ? undefined : { path: args.path, external: true }));
+  },
+};
+
+/** esbuild: the sources' imports of built-in modules become CommonJS, as above. */
+const builtinsAsCommonJs = {
+  name: 'canaria-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-builtin' }));
+    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({ contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
@@ -77,11 +89,14 @@ async function build(dir) {
     target: 'node22',
     outdir: out,
     entryNames: '[name]',
+    // ES modules by their name: no package.json scope reaches under node_modules/, and without one
+    // Node would try each .js file as CommonJS first.
+    outExtension: { '.js': '.mjs' },
     metafile: true,
     logLevel: 'silent',
-    plugins: [packagesExternal, sourceUrls],
+    plugins: [builtinsAsCommonJs, packagesExternal, sourceUrls],
   });
-  const paths = Object.keys(result.metafile.inputs);
+  const paths = Object.keys(result.metafile.inputs).filter((path) => !path.startsWith('node-builtin:'));
   const inputs = paths.map((path) => {
     const s = statSync(join(ROOT, path));
     return [path, s.size, s.mtimeMs];
@@ -98,7 +113,7 @@ async function build(dir) {
       // another process removed it
     }
   }
-  return join(out, 'main.js');
+  return join(out, 'main.mjs');
 }
 
 /** lib/cli/main.ts's module: from the current bundle (built first if need be), else from the sources. */
@@ -111,6 +126,10 @@ export async function loadMain() {
         mkdirSync(dir, { recursive: true });
         entry = await build(dir);
       }
+      // V8's compiled code of the modules loaded from here on, kept in the build's directory (and
+      // removed with it): the next start skips compiling them. Without it (Node < 22.1, a directory
+      // that cannot be written) modules are compiled as before.
+      enableCompileCache?.(join(dirname(entry), 'compile-cache'));
       return await import(pathToFileURL(entry).href);
     } catch (err) {
       if (process.env.CANARIA_DEBUG) process.stderr.write(`canaria: running from the sources: ${err?.stack ?? err}\n`);

@@ -13,22 +13,14 @@ const wrongType = (message: string) => (iss: { code: string }) => (iss.code === 
 const checkedSeries = z.array(sample, { error: wrongType('must be an array of numbers') }).max(LIMITS.series);
 
 /**
- * A series: what checkedSeries accepts, with the same output and the same issues. An array of
- * finite numbers within the limit (the common case) is checked and copied in one loop, ~50x faster
- * than element by element through zod; anything else goes through checkedSeries for its messages.
+ * A series: what checkedSeries accepts, with the same values and the same issues. An array of
+ * finite numbers within the limit (the common case) is checked by built-in scans and returned as
+ * it is, not copied (half the time of checking it in a loop and copying it); anything else goes
+ * through checkedSeries for its messages.
  */
 const series = z.unknown().transform((value, ctx): number[] => {
-  if (Array.isArray(value) && value.length <= LIMITS.series) {
-    let plain = true;
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        plain = false;
-        break;
-      }
-    }
-    if (plain) return value.slice() as number[]; // a new array, as checkedSeries gives
-  }
+  // every() skips the holes of a sparse array, includes() sees them: such an array goes the long way.
+  if (Array.isArray(value) && value.length <= LIMITS.series && value.every(Number.isFinite) && !value.includes(undefined)) return value;
   const checked = checkedSeries.safeParse(value);
   if (checked.success) return checked.data;
   for (const issue of checked.error.issues) ctx.addIssue({ ...issue } as never);

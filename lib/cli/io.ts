@@ -1,5 +1,5 @@
 // Reading CLI inputs; every failure becomes a UsageError (exit 2, its lines on stderr).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ValidationError } from '../config/validation.ts';
 
@@ -53,7 +53,7 @@ async function readStdin(): Promise<string> {
 export async function readJsonInput(path: string): Promise<unknown> {
   let text: string;
   try {
-    text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+    text = path === '-' ? await readStdin() : readFileSync(path, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read ${path === '-' ? 'standard input' : path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -1,7 +1,7 @@
 // bin/cli-bundle.js: the CLI runs from a cached bundle of lib/cli while its sources are unchanged,
 // answers as the sources do, and is built again when a source it was built from changes.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/canaria.js');
 const EXAMPLE = join(ROOT, 'examples/judge-request.json');
-const MANIFEST = join(ROOT, 'node_modules/.cache/canaria-cli/manifest.json');
+const CACHE_DIR = join(ROOT, 'node_modules/.cache/canaria-cli');
+const MANIFEST = join(CACHE_DIR, 'manifest.json');
 
 function canaria(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CANARIA_DEBUG: '1', ...env } });
@@ -49,5 +50,23 @@ describe('the CLI bundle', () => {
     const after = manifest();
     expect(after.build).not.toBe(before.build);
     expect(after.inputs.find(([p]) => p === 'lib/judge/judge.ts')).toEqual(before.inputs.find(([p]) => p === 'lib/judge/judge.ts'));
+  });
+
+  it('keeps a compile cache in the build directory, and runs from the bundle when the cache cannot be written', () => {
+    const expected = canaria(['judge', '--input', EXAMPLE], { CANARIA_NO_BUNDLE: '1' }).stdout;
+    expect(canaria(['judge', '--input', EXAMPLE]).stdout).toBe(expected);
+    const cache = join(CACHE_DIR, manifest().build, 'compile-cache');
+    expect(readdirSync(cache).length).toBeGreaterThan(0);
+
+    // A file where the cache directory goes: Node cannot use it, and the CLI does not mind.
+    rmSync(cache, { recursive: true, force: true });
+    writeFileSync(cache, '');
+    try {
+      const r = canaria(['judge', '--input', EXAMPLE]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(expected);
+    } finally {
+      rmSync(cache, { force: true });
+    }
   });
 });

@@ -285,10 +285,12 @@ describe('each function is allowed exactly what its code calls', () => {
     expect({ missing, unused }, `${fn.roleId} against the code of ${fn.file} ${fn.exportName}`).toEqual({ missing: [], unused: [] });
   });
 
-  it('the record tasks cannot read or write objects: Record tags them, RecordFailure writes the failure note; only the fetch and metrics functions reach metric stores', () => {
+  it('the record tasks read only the request (for their log lines): Record tags objects, RecordFailure writes the failure note; only the fetch and metrics functions reach metric stores', () => {
     const s3Of = (name: string) => grantsOf(resources[functions.find((f) => f.name === name)!.roleId]).filter((g) => g.key.startsWith('s3:')).map((g) => g.key);
-    expect(new Set(s3Of('Record').map((k) => k.split(' ')[0]))).toEqual(new Set(['s3:PutObjectTagging']));
-    expect(s3Of('RecordFailure')).toEqual(['s3:PutObject ${CanariaBucket.Arn}/executions/*/failure.json']);
+    const readRequest = ['s3:GetObject ${CanariaBucket.Arn}/executions/*/request.json', 's3:ListBucket ${CanariaBucket.Arn}'];
+    expect(new Set(s3Of('Record').filter((k) => !readRequest.includes(k)).map((k) => k.split(' ')[0]))).toEqual(new Set(['s3:PutObjectTagging']));
+    expect(s3Of('Record')).toEqual(expect.arrayContaining(readRequest));
+    expect(s3Of('RecordFailure').sort()).toEqual(['s3:PutObject ${CanariaBucket.Arn}/executions/*/failure.json', ...readRequest].sort());
     const withStores = functions.filter((f) => grantsOf(resources[f.roleId]).some((g) => g.key.startsWith('cloudwatch:GetMetricData')));
     expect(withStores.map((f) => f.name).sort()).toEqual(['Fetch', 'Metrics']);
   });

@@ -451,8 +451,9 @@ describe('dashboard', () => {
     const drawn = new Set(expressions.map((e) => /MetricName="(\w+)"/.exec(e)?.[1]));
     expect([...drawn].sort()).toEqual([...METRIC_NAMES].sort());
     for (const e of expressions) expect(e).toContain(`{${METRICS_NAMESPACE},service`);
-    // The Lambdas name the service from POWERTOOLS_SERVICE_NAME: one per stack, the one drawn.
-    const services = new Set(Object.values(resources as Record<string, Json>).filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME));
+    // The task Lambdas that emit events name the service from POWERTOOLS_SERVICE_NAME: one per stack, the one drawn.
+    const emitting = ['Plan', 'Fetch', 'Judge', 'Record', 'RecordFailure'].map((name) => resources[`${name}LambdaFunction`]);
+    const services = new Set(emitting.map((r) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME));
     expect([...services]).toEqual([expect.stringMatching(/^canaria-\w+$/)]);
     expect(new Set(expressions.map((e) => /service="([^"]+)"/.exec(e)?.[1]))).toEqual(services);
     const logs = body.widgets.filter((w: Json) => w.type === 'log');

@@ -98,22 +98,22 @@ describeWithPrometheus('telemetry of an analysis through the Lambda sink', () =>
 
   // What Lambda would ship: everything written to stdout and stderr (WARN lines) while a test runs
   // (kept from the test output).
-  let stdout: string[] = [];
+  let output: string[] = [];
   const streams = [process.stdout, process.stderr];
   const writes = streams.map((stream) => stream.write);
   beforeEach(() => {
-    stdout = [];
-    streams.forEach((stream, i) => {
+    output = [];
+    for (const stream of streams) {
       stream.write = ((chunk: string | Uint8Array) => {
-        stdout.push(String(chunk));
+        output.push(String(chunk));
         return true;
       }) as typeof stream.write;
-    });
+    }
   });
   afterEach(() => {
     streams.forEach((stream, i) => (stream.write = writes[i]));
   });
-  const jsonLines = () => stdout.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+  const jsonLines = () => output.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
 
   async function run(cfg: unknown): Promise<{ id: string; configId: string; status: Reply }> {
     const stored = await svc.call('POST', '/canaryConfig', { body: cfg });
@@ -148,13 +148,13 @@ describeWithPrometheus('telemetry of an analysis through the Lambda sink', () =>
     expect(named('JudgeDuration').map((l) => l.Judge)).toContain('NetflixACAJudge-v1.0');
     expect(named('MetricClassifications').map((l) => [l.Classification, l.MetricClassifications]).sort()).toEqual([['High', 1], ['Pass', 1]]);
     for (const l of emf) expect(l._aws.CloudWatchMetrics[0].Namespace).toBe('canaria');
-    expect(stdout.join('')).not.toContain(TOKEN);
+    expect(output.join('')).not.toContain(TOKEN);
   });
 
   it('never writes a secret, not even one the metric store echoed in its error, nor records it', async () => {
     const { id, status } = await run(config('leaky', [metric('leaky', `avg(${LATENCY.identical}{\${scope}, leaky=""})`)]));
     expect(status.json.status).toBe('terminal');
-    const out = stdout.join('');
+    const out = output.join('');
     const ended = jsonLines().find((l) => l.executionId === id && l.event === 'analysisFinished');
     expect(ended).toMatchObject({ level: 'WARN', status: 'terminal', stage: 'fetch' });
     expect(ended!.error).toContain('refused the query sent with "Bearer ***"');

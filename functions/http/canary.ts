@@ -8,7 +8,7 @@ import { ExecutionStore } from '../../lib/analysis/executions.ts';
 import { SequenceStore } from '../../lib/analysis/sequences.ts';
 import { StandaloneStore } from '../../lib/analysis/standalone.ts';
 import { canaryHandlers } from '../../lib/api/canary-api.ts';
-import { httpApiHandler } from '../../lib/api/lambda.ts';
+import { httpApiHandler, lambdaErrorLog } from '../../lib/api/lambda.ts';
 import { kayentaSecretFromEnvironment } from '../../lib/auth/ssm-secret.ts';
 import { reportHandlers } from '../../lib/api/report-api.ts';
 import { createApp } from '../../lib/api/router.ts';
@@ -36,6 +36,6 @@ export const handler = httpApiHandler(
     ...(standaloneStateMachineArn && standalone
       ? standaloneHandlers({ configs, executions, standalone, accounts, starter: new StepFunctionsStandaloneStarter(standaloneStateMachineArn), now: Date.now })
       : {}),
-  }),
+  }, lambdaErrorLog),
   { kayentaSecret: kayentaSecretFromEnvironment() },
 );

@@ -1,6 +1,6 @@
 // GET /health, GET /openapi.json
-import { httpApiHandler } from '../../lib/api/lambda.ts';
+import { httpApiHandler, lambdaErrorLog } from '../../lib/api/lambda.ts';
 import { metaHandlers } from '../../lib/api/meta-api.ts';
 import { createApp } from '../../lib/api/router.ts';
 
-export const handler = httpApiHandler(createApp(metaHandlers()));
+export const handler = httpApiHandler(createApp(metaHandlers(), lambdaErrorLog));

@@ -1,5 +1,5 @@
 // POST /fetch/prometheus/query, POST /fetch/cloudwatch/query, GET /metricSetList/{id}, POST /v1/preview
-import { httpApiHandler } from '../../lib/api/lambda.ts';
+import { httpApiHandler, lambdaErrorLog } from '../../lib/api/lambda.ts';
 import { metricsHandlers } from '../../lib/api/metrics-api.ts';
 import { createApp } from '../../lib/api/router.ts';
 import { deployedAccounts } from '../../lib/metrics/sources.ts';
@@ -15,5 +15,6 @@ export const handler = httpApiHandler(
       configs: new ConfigStore(storage),
       metricSetLists: new MetricSetListStore(storage.objects),
     }),
+    lambdaErrorLog,
   ),
 );

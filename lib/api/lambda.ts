@@ -5,6 +5,7 @@ import type { SecretSource } from '../auth/kayenta-secret.ts';
 import { GATEWAY_IDENTITY, gatewayAuthenticator, withAuth, withKayentaPrefix, type AuthRequest, type GatewayIdentity } from './auth.ts';
 import { errorBody, parseQueryString, type ApiResponse } from './http.ts';
 import type { App } from './router.ts';
+import { redactSecrets } from '../metrics/known-secrets.ts';
 
 function lowerCaseHeaders(raw: Record<string, string | undefined> | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -47,8 +48,20 @@ export function fromHttpApiEvent(event: APIGatewayProxyEventV2): AuthRequest {
   };
 }
 
+/** `GET /canary/{id}` of an event, for a log line: the route key, never the raw path (it can hold the /k/ secret). */
+const event = (e: APIGatewayProxyEventV2 | undefined) => e?.routeKey ?? 'a request';
+
 export function toHttpApiResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
   return { statusCode: res.status, headers: res.headers, body: res.body };
+}
+
+/**
+ * An error line of the HTTP functions as one JSON object on stderr (CloudWatch Logs Insights reads
+ * its fields; no Lambda prefix), like the task functions' lines (lib/telemetry/powertools.ts), with
+ * any secret the process has used cut out. For createApp's and the auth middleware's `log`.
+ */
+export function lambdaErrorLog(message: string): void {
+  process.stderr.write(`${JSON.stringify({ level: 'ERROR', timestamp: new Date().toISOString(), message: redactSecrets(message) })}\n`);
 }
 
 export interface HttpApiAuthOptions {
@@ -69,11 +82,12 @@ export interface HttpApiAuthOptions {
 export function httpApiHandler(app: App, auth: HttpApiAuthOptions = {}) {
   const noSecret: SecretSource = async () => undefined;
   const jwtScopePrefix = auth.jwtScopePrefix ?? (process.env.CANARIA_JWT_SCOPE_PREFIX || undefined);
-  const served = withKayentaPrefix(auth.kayentaSecret ?? noSecret)(withAuth(gatewayAuthenticator({ jwtScopePrefix }))(app));
+  const served = withKayentaPrefix(auth.kayentaSecret ?? noSecret, lambdaErrorLog)(withAuth(gatewayAuthenticator({ jwtScopePrefix }), lambdaErrorLog)(app));
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .handler(async (event) => toHttpApiResult(await served(fromHttpApiEvent(event))))
     .onError(async (request) => {
-      console.error(request.error);
+      const err = request.error;
+      lambdaErrorLog(`${event(request.event)} failed outside the routes: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       request.response = toHttpApiResult(errorBody(500, 'Internal error; the service log has the details.'));
     });
 }

@@ -3,7 +3,8 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as metaHandler } from '../../functions/http/meta.ts';
 import { canaryConfigHandlers } from '../../lib/api/canary-config-api.ts';
-import { httpApiHandler } from '../../lib/api/lambda.ts';
+import { httpApiHandler, lambdaErrorLog } from '../../lib/api/lambda.ts';
+import { rememberSecret } from '../../lib/metrics/known-secrets.ts';
 import { createApp } from '../../lib/api/router.ts';
 import { startEmulators, type Emulators } from '../../lib/local/emulators.ts';
 import { createStorage } from '../../lib/store/aws-clients.ts';
@@ -58,5 +59,34 @@ describe('Lambda handlers', () => {
       expect(bad.statusCode).toBe(400);
       expect(JSON.parse(bad.body!).message).toMatch(/^Malformed JSON in request body/);
     });
+  });
+
+  it('logs a failing route as one JSON line on stderr, secrets cut out, and answers a bare 500', async () => {
+    rememberSecret('pw-9c1e77d2');
+    const failing = httpApiHandler(
+      createApp(
+        {
+          listCanaryConfigs: async () => {
+            throw new Error('the store refused password pw-9c1e77d2');
+          },
+        },
+        lambdaErrorLog,
+      ),
+    );
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+    let reply;
+    try {
+      reply = await failing(event('GET', '/canaryConfig'), context);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(reply.statusCode).toBe(500);
+    expect(reply.body).not.toContain('pw-9c1e77d2');
+    expect(written).toHaveLength(1);
+    const line = JSON.parse(written[0]);
+    expect(line).toMatchObject({ level: 'ERROR', message: expect.stringMatching(/^GET \/canaryConfig failed: Error: the store refused password \*\*\*/) });
+    expect(written[0]).not.toContain('pw-9c1e77d2');
   });
 });

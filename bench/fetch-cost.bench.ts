@@ -1,0 +1,241 @@
+// What one FetchOne costs: the real task (lib/analysis/tasks.ts, as functions/tasks/fetch.ts runs
+// it, with the Powertools telemetry sink) for a 20-metric analysis at a 60 s step over 2 hours,
+// against a real Prometheus (test/support/prometheus.ts), the request document in SQLite.
+// Per fetch: wall time, CPU time of this process (process.cpuUsage, user + system) and bytes.
+// From those, an estimate of the fetch Lambda's billed duration at 512 and 256 MB and the fetch
+// tasks' cost per analysis (docs/executions.md, "What one analysis costs"). Figures, no verdict.
+//
+// Run with `npm run bench:fetch-cost`. Needs Debian's prometheus/promtool; without them it says why
+// and exits 0. BENCH_FETCH_ROUNDS sets the timed rounds of 40 fetches (default 10).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ExecutionStore } from '../lib/analysis/executions.ts';
+import type { FetchItem } from '../lib/analysis/prepare.ts';
+import { createExecution } from '../lib/analysis/start.ts';
+import { fetchOne, judgeTask, mix, plan, record, type FetchResult, type TaskDeps } from '../lib/analysis/tasks.ts';
+import { canaryConfigSchema } from '../lib/config/canary-config.ts';
+import { parseWith } from '../lib/config/validation.ts';
+import { MetricAccounts } from '../lib/metrics/sources.ts';
+import { openSqliteStorage } from '../lib/store/sqlite-storage.ts';
+import { ConfigStore } from '../lib/store/config-store.ts';
+import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../test/support/prometheus.ts';
+import { CANARY_DATASET, END, INTEGRATION_TEST_CPU, LATENCY, NODE_CPU, START, STEP } from '../test/support/prometheus-data.ts';
+
+const ROUNDS = Math.max(1, Number(process.env.BENCH_FETCH_ROUNDS ?? 10) || 10);
+
+// Prices and sizes of docs/executions.md (us-east-1, arm64).
+const GB_SECOND = 0.0000133334;
+/** Lambda: 1,769 MB of memory get one vCPU; CPU in proportion below that. */
+const MB_PER_VCPU = 1769;
+const SIZES_MB = [512, 256];
+/** The break-even and goal durations docs/executions.md names for 256 MB. */
+const BREAK_EVEN_S = 0.3;
+
+// ---- the analysis: 20 metrics over the test dataset (bench/e2e.bench.ts's ten, twice) --------
+
+const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+const window = { start: iso(START), end: iso(END), step: STEP };
+const scopes = {
+  default: { controlScope: { ...window, scope: 'version="baseline"' }, experimentScope: { ...window, scope: 'version="canary"' } },
+  cpu: { controlScope: { ...window, scope: INTEGRATION_TEST_CPU.controlScope }, experimentScope: { ...window, scope: INTEGRATION_TEST_CPU.experimentScope } },
+  node: {
+    controlScope: { ...window, scope: NODE_CPU.controlScope, location: NODE_CPU.location },
+    experimentScope: { ...window, scope: NODE_CPU.experimentScope, location: NODE_CPU.location },
+  },
+};
+const promql = (name: string, group: string, template: string, scopeName = 'default', direction = 'increase') => ({
+  name,
+  query: { type: 'prometheus', customInlineTemplate: `PromQL:${template}` },
+  groups: [group],
+  analysisConfigurations: { canary: { direction } },
+  scopeName,
+});
+const TEN = [
+  promql('latency identical', 'latency', `avg(${LATENCY.identical}{\${scope}})`),
+  promql('latency worse', 'latency', `avg(${LATENCY.worse}{\${scope}})`),
+  promql('latency marginal', 'latency', `avg(${LATENCY.marginal}{\${scope}})`),
+  promql('mean request latency', 'latency', 'sum(rate(http_request_duration_seconds_sum{job="my-app",${scope}}[5m])) / sum(rate(http_request_duration_seconds_count{job="my-app",${scope}}[5m]))'),
+  promql('5xx rate', 'errors', 'sum(rate(http_requests_total{job="my-app",code=~"[45]..",${scope}}[5m]))'),
+  promql('2xx rate', 'errors', 'sum(rate(http_requests_total{job="my-app",code="200",${scope}}[5m]))', 'default', 'decrease'),
+  promql('request count rate', 'errors', 'sum(rate(http_request_duration_seconds_count{job="my-app",${scope}}[5m]))', 'default', 'either'),
+  promql('queue depth', 'saturation', 'avg(queue_depth{${scope}})'),
+  promql('integration test cpu', 'saturation', `avg(integration_test_cpu{namespace="${INTEGRATION_TEST_CPU.namespace}",scope="\${scope}"})`, 'cpu'),
+  {
+    name: 'node cpu',
+    query: { type: 'prometheus', metricName: 'node_cpu', labelBindings: ['mode=~"user|system"', 'job="node"'], resourceType: 'aws_ec2_instance' },
+    groups: ['saturation'],
+    analysisConfigurations: { canary: { direction: 'increase' } },
+    scopeName: 'node',
+  },
+];
+const CONFIG = {
+  name: 'bench-fetch-cost',
+  applications: ['bench'],
+  judge: { name: 'NetflixACAJudge-v1.0', judgeConfigurations: {} },
+  metrics: [...TEN, ...TEN.map((m) => ({ ...m, name: `${m.name} (2)` }))],
+  classifier: { groupWeights: { latency: 40, errors: 30, saturation: 30 } },
+};
+
+// ---- helpers --------------------------------------------------------------------------------
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo);
+}
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/** Everything written to stdout and stderr while `fn` runs (what Lambda would ship to CloudWatch Logs), kept off the terminal. */
+async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; text: string }> {
+  const chunks: string[] = [];
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((s) => s.write);
+  for (const s of streams) s.write = ((chunk: unknown) => (chunks.push(String(chunk)), true)) as typeof s.write;
+  try {
+    return { value: await fn(), text: chunks.join('') };
+  } finally {
+    streams.forEach((s, i) => (s.write = writes[i]));
+  }
+}
+const linesOf = (text: string) => text.split('\n').filter((l) => l.length > 0);
+/** Bytes CloudWatch Logs counts for a line: its UTF-8 bytes (+ 26 bytes of event overhead each, per AWS's pricing). */
+const bytesOf = (lines: readonly string[]) => lines.reduce((n, l) => n + Buffer.byteLength(l, 'utf8'), 0);
+
+interface Sample {
+  wall: number;
+  cpu: number;
+}
+
+async function timedFetch(item: FetchItem, deps: TaskDeps): Promise<Sample & { result: FetchResult }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await fetchOne(item, deps);
+  const wall = performance.now() - t0;
+  return { wall, cpu: cpuMs(process.cpuUsage(c0)), result };
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const available = prometheusAvailable();
+  if (!available.ok) {
+    console.log(`bench:fetch-cost skipped: Prometheus is unavailable: ${available.reason}`);
+    return;
+  }
+  // As the stack sets it on the task functions (serverless.yml); log level INFO (the default).
+  process.env.POWERTOOLS_SERVICE_NAME ??= 'canaria-prod';
+  const { powertoolsTelemetry } = await import('../lib/telemetry/powertools.ts');
+  let prom: RunningPrometheus | undefined;
+  try {
+    prom = await startPrometheus([...CANARY_DATASET]);
+    const storage = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'canaria-bench-')), 'canaria.db'));
+    const deps: TaskDeps = {
+      executions: new ExecutionStore(storage),
+      configs: new ConfigStore(storage),
+      accounts: new MetricAccounts([{ name: 'prom', type: 'prometheus', endpoint: prom.url } as never]),
+      now: Date.now,
+      telemetry: powertoolsTelemetry(),
+    };
+    console.log(`${available.version}; node ${process.version}; ${CONFIG.metrics.length} metrics, ${window.start}..${window.end} step ${STEP} s`);
+
+    // One whole analysis through the tasks (Plan, 40 fetches in a fresh process, Mix, Judge,
+    // Record), its telemetry captured as Lambda would ship it.
+    const config = parseWith(canaryConfigSchema, CONFIG, ['canaryConfig']);
+    const { id } = await createExecution({ config, canaryConfigId: 'bench', executionRequest: { scopes, thresholds: { pass: 75, marginal: 50 } } as never, application: 'bench', metricsAccountName: 'prom' }, deps);
+    const planned = await captured(() => plan({ input: { executionId: id }, executionName: id }, deps));
+    const items: FetchItem[] = planned.value.fetches.map((ref) => ({ ...ref, executionId: id, metricsAccountName: planned.value.metricsAccountName, inlineBytes: planned.value.inlineBytes, fetchDeadlineMillis: planned.value.fetchDeadlineMillis }));
+    const first = await captured(async () => {
+      const out = [];
+      for (const item of items) out.push(await timedFetch(item, deps));
+      return out;
+    });
+    const fetched = first.value.map((s) => s.result);
+    const rest = await captured(async () => {
+      const mixed = await mix({ executionId: id, fetched }, deps);
+      const judged = await judgeTask({ executionId: id, metricSetPairListId: mixed.metricSetPairListId }, deps);
+      await record({ executionId: id, metricSetPairListId: mixed.metricSetPairListId, storedSets: mixed.storedSets, ...judged }, deps);
+      return judged;
+    });
+
+    // Timed rounds, one fetch at a time (a Lambda container serves one invocation at a time),
+    // warm: the request document cached, as in a warm container after its first fetch.
+    const later = Date.now() + 3_600_000; // the plan's 120 s fetch deadline is for one analysis, not for the rounds
+    const samples: Sample[] = [];
+    const timed = await captured(async () => {
+      for (let r = 0; r < ROUNDS; r++) for (const item of items) samples.push(await timedFetch({ ...item, fetchDeadlineMillis: later }, deps));
+    });
+
+    // Bytes: Prometheus' replies (decoded JSON) in one more round, outside the timing.
+    const realFetch = globalThis.fetch;
+    const replyBytes: number[] = [];
+    globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
+      const res = await realFetch(...args);
+      replyBytes.push((await res.clone().arrayBuffer()).byteLength);
+      return res;
+    };
+    try {
+      await captured(async () => {
+        for (const item of items) await fetchOne({ ...item, fetchDeadlineMillis: later }, deps);
+      });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    const resultBytes = fetched.map((r) => Buffer.byteLength(JSON.stringify(r), 'utf8'));
+    const points = fetched.map((r) => ('sets' in r ? (r.sets as { values: unknown[] }[]).reduce((n, s) => n + s.values.length, 0) : NaN));
+
+    const n = items.length;
+    const firstWall = first.value.map((s) => s.wall);
+    const firstCpu = first.value.map((s) => s.cpu);
+    const wall = samples.map((s) => s.wall);
+    const cpu = samples.map((s) => s.cpu);
+    const wait = samples.map((s) => Math.max(0, s.wall - s.cpu));
+    const f = (x: number) => x.toFixed(2);
+    console.log('');
+    console.log(`per FetchOne (${ROUNDS} warm rounds of ${n}, one at a time):`);
+    console.log(`  wall       median ${f(median(wall))} ms, mean ${f(mean(wall))} ms, p90 ${f(quantile(wall, 0.9))} ms`);
+    console.log(`  CPU        median ${f(median(cpu))} ms, mean ${f(mean(cpu))} ms, p90 ${f(quantile(cpu, 0.9))} ms (user + system of this process; total ${f(cpu.reduce((a, b) => a + b, 0))} ms / ${samples.length})`);
+    console.log(`  wall - CPU median ${f(median(wait))} ms, mean ${f(mean(wait))} ms (waiting on Prometheus, on this machine)`);
+    console.log(`  first round (fresh process, cold JIT): wall mean ${f(mean(firstWall))} ms, CPU mean ${f(mean(firstCpu))} ms; first fetch alone: wall ${f(firstWall[0])} ms, CPU ${f(firstCpu[0])} ms`);
+    console.log(`  bytes: Prometheus reply ${Math.round(mean(replyBytes))} B mean (${Math.min(...replyBytes)}..${Math.max(...replyBytes)}), ${Math.round(median(points))} points; result in the state ${Math.round(mean(resultBytes))} B mean (max ${Math.max(...resultBytes)}, budget ${items[0].inlineBytes}); ${fetched.filter((r) => 'stored' in r).length} of ${n} to S3`);
+
+    const fetchLines = linesOf(first.text);
+    const allLines = [...linesOf(planned.text), ...fetchLines, ...linesOf(rest.text)];
+    const timedLines = linesOf(timed.text);
+    console.log(`  telemetry: ${fetchLines.length} lines in the first round (${f(fetchLines.length / n)} per fetch), ${Math.round(bytesOf(fetchLines) / fetchLines.length)} B each; ${timedLines.length / samples.length} per fetch in the timed rounds`);
+    console.log(`telemetry of the whole analysis (Plan, ${n} fetches, Mix, Judge ${rest.value.classification}, Record): ${allLines.length} lines, ${bytesOf(allLines)} B (+ 26 B event overhead each = ${bytesOf(allLines) + 26 * allLines.length} B)`);
+    for (const l of allLines.filter((l) => !fetchLines.includes(l) || l === fetchLines[0])) console.log(`  ${Buffer.byteLength(l)} B: ${l}`);
+
+    // Lambda: CPU in proportion to memory, one full core at 1,769 MB. This machine's core is the
+    // reference (an estimate: Graviton's core is not this one). Billed duration ≈ CPU × 1769 / MB
+    // + the wait on the metric store (which does not scale), rounded up to the millisecond.
+    const cpuS = mean(cpu) / 1000;
+    const waitS = mean(wait) / 1000;
+    console.log('');
+    console.log(`estimate per fetch (mean CPU ${f(mean(cpu))} ms on one core here, mean wait ${f(mean(wait))} ms; Lambda CPU = MB / ${MB_PER_VCPU} of a core):`);
+    for (const mb of SIZES_MB) {
+      const scale = MB_PER_VCPU / mb;
+      const d = Math.ceil((cpuS * scale + waitS) * 1000) / 1000;
+      const gbS = n * d * (mb / 1024);
+      const cost = gbS * GB_SECOND;
+      console.log(
+        `  ${mb} MB: ${f(mb / MB_PER_VCPU)} vCPU, CPU ${f(cpuS * 1000)} ms x ${f(scale)} = ${f(cpuS * scale * 1000)} ms + wait ${f(waitS * 1000)} ms -> billed ~${(d * 1000).toFixed(0)} ms;` +
+          ` ${n} fetches x ${d.toFixed(3)} s x ${mb / 1024} GB = ${gbS.toFixed(4)} GB-s x $${GB_SECOND} = $${cost.toFixed(7)} per analysis`,
+      );
+    }
+    const d256 = Math.ceil((cpuS * (MB_PER_VCPU / 256) + waitS) * 1000) / 1000;
+    console.log(`  256 MB billed duration / break-even ${BREAK_EVEN_S} s = ${f(d256 / BREAK_EVEN_S)}; first-round CPU at 256 MB: ${f((mean(firstCpu) * MB_PER_VCPU) / 256)} ms`);
+    console.log('  not in the estimate: the S3 GET of the request document once per warm container, cold starts, a remote metric store\'s network time');
+  } finally {
+    await prom?.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -9,7 +9,7 @@
 // (streams, fs/promises, readline, ...), which costs every start a few milliseconds.
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
 const { enableCompileCache } = process.getBuiltinModule('node:module');
-const { dirname, join } = process.getBuiltinModule('node:path');
+const { join } = process.getBuiltinModule('node:path');
 const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -23,6 +23,12 @@ const FORMAT = 2;
 
 /** Inside the project, so that the bundle's imports of npm packages resolve as the sources' do. */
 const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'canaria-cli');
+/**
+ * V8's compiled code of the modules the CLI loads (Node's compile cache), so that a start skips
+ * compiling them: the bundle's and the npm packages'. Emptied by each new build, which leaves the
+ * previous build's entries unused.
+ */
+const COMPILE_CACHE_DIR = join(CACHE_DIR, 'compile-cache');
 
 /** The bundle's entry when the manifest's build is current; undefined otherwise. */
 function currentBuild(dir) {
@@ -105,6 +111,11 @@ async function build(dir) {
   const tmp = join(dir, `manifest.json.${process.pid}`);
   writeFileSync(tmp, JSON.stringify(manifest));
   renameSync(tmp, join(dir, 'manifest.json'));
+  try {
+    rmSync(COMPILE_CACHE_DIR, { recursive: true, force: true });
+  } catch {
+    // another process wrote to it meanwhile: Node checks each entry against its source before use
+  }
   for (const entry of readdirSync(dir)) {
     if (!entry.startsWith('build-') || entry === name) continue;
     try {
@@ -126,10 +137,8 @@ export async function loadMain() {
         mkdirSync(dir, { recursive: true });
         entry = await build(dir);
       }
-      // V8's compiled code of the modules loaded from here on, kept in the build's directory (and
-      // removed with it): the next start skips compiling them. Without it (Node < 22.1, a directory
-      // that cannot be written) modules are compiled as before.
-      enableCompileCache?.(join(dirname(entry), 'compile-cache'));
+      // Without it (Node < 22.1, a directory that cannot be written) modules are compiled as before.
+      enableCompileCache?.(COMPILE_CACHE_DIR);
       return await import(pathToFileURL(entry).href);
     } catch (err) {
       if (process.env.CANARIA_DEBUG) process.stderr.write(`canaria: running from the sources: ${err?.stack ?? err}\n`);

@@ -3,11 +3,16 @@
 // against a real Prometheus (test/support/prometheus.ts), the request document in SQLite.
 // Per fetch: wall time, CPU time of this process (process.cpuUsage, user + system) and bytes.
 // From those, an estimate of the fetch Lambda's billed duration at 512 and 256 MB and the fetch
-// tasks' cost per analysis (docs/executions.md, "What one analysis costs"). Figures, no verdict.
+// tasks' cost per analysis (docs/executions.md, "What one analysis costs"). Then the memory one
+// fetch takes for an answer at limits.maxBytesPerAnswer (16 MiB), measured in a child process
+// (the bench run again with FETCH_COST_CHILD set) so that nothing else of the bench is in its RSS.
+// Figures, no verdict.
 //
 // Run with `npm run bench:fetch-cost`. Needs Debian's prometheus/promtool; without them it says why
 // and exits 0. BENCH_FETCH_ROUNDS sets the timed rounds of 40 fetches (default 10).
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +22,8 @@ import { createExecution } from '../lib/analysis/start.ts';
 import { fetchOne, judgeTask, mix, plan, record, type FetchResult, type TaskDeps } from '../lib/analysis/tasks.ts';
 import { canaryConfigSchema } from '../lib/config/canary-config.ts';
 import { parseWith } from '../lib/config/validation.ts';
+import { kayentaJson } from '../lib/json.ts';
+import { DEFAULT_LIMITS } from '../lib/metrics/source.ts';
 import { MetricAccounts } from '../lib/metrics/sources.ts';
 import { openSqliteStorage } from '../lib/store/sqlite-storage.ts';
 import { ConfigStore } from '../lib/store/config-store.ts';
@@ -117,6 +124,64 @@ async function timedFetch(item: FetchItem, deps: TaskDeps): Promise<Sample & { r
   const result = await fetchOne(item, deps);
   const wall = performance.now() - t0;
   return { wall, cpu: cpuMs(process.cpuUsage(c0)), result };
+}
+
+
+// ---- memory at the answer cap ----------------------------------------------------------------
+
+/** 1,000 series (limits.maxSeriesPerMetric) of 500 points: just under the 16 MiB cap. */
+const BIG = { series: 1000, points: 500 };
+
+function bigAnswer(): Buffer {
+  const parts: string[] = [];
+  for (let s = 0; s < BIG.series; s++) {
+    const values = Array.from({ length: BIG.points }, (_, i) => `[${START + STEP * i},"${(Math.random() * 1000).toFixed(12)}"]`).join(',');
+    parts.push(`{"metric":{"__name__":"big","instance":"i-${String(s).padStart(17, '0')}","job":"node"},"values":[${values}]}`);
+  }
+  return Buffer.from(`{"status":"success","data":{"resultType":"matrix","result":[${parts.join(',')}]}}`);
+}
+
+/** The child: one fetch of the big answer from FETCH_COST_CHILD's endpoint and its sets as JSON (what goes to S3); prints its RSS. */
+async function memoryChild(endpoint: string): Promise<void> {
+  const { source } = new MetricAccounts([{ name: 'big', type: 'prometheus', endpoint } as never]).resolve('big', 'prometheus');
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
+  const c0 = process.cpuUsage();
+  const sets = await source.fetch({
+    metric: { name: 'big', query: { type: 'prometheus', customInlineTemplate: 'PromQL:big{${scope}}' }, groups: ['g'], analysisConfigurations: {}, scopeName: 'default' } as never,
+    scope: { start: iso(START), end: iso(START + STEP * (BIG.points - 1)), step: STEP, scope: 'job="node"' } as never,
+  });
+  const json = kayentaJson(sets);
+  const cpu = cpuMs(process.cpuUsage(c0));
+  peak = Math.max(peak, process.memoryUsage().rss);
+  clearInterval(sampler);
+  console.log(JSON.stringify({ base, peak, cpu, sets: sets.length, json: json.length }));
+}
+
+/** Serves the big answer to a child running memoryChild; what it printed, or why not. */
+async function measureBigFetch(): Promise<string> {
+  const body = bigAnswer();
+  const server = createServer((_, res) => res.end(body));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const { port } = server.address() as { port: number };
+    // Asynchronously: this process serves the answer meanwhile.
+    const child = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [process.argv[1]], { env: { ...process.env, FETCH_COST_CHILD: `http://127.0.0.1:${port}` } }, (err, stdout, stderr) =>
+        resolve({ status: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
+    if (child.status !== 0) return `  the child failed: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`;
+    const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as { base: number; peak: number; cpu: number; sets: number; json: number };
+    const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    return (
+      `  answer ${(body.length / 2 ** 20).toFixed(1)} MiB (cap ${mib(DEFAULT_LIMITS.maxBytesPerAnswer)} MiB), ${m.sets} sets, ${(m.json / 2 ** 20).toFixed(1)} MiB of JSON for S3:` +
+      ` RSS ${mib(m.base)} -> peak ${mib(m.peak)} MiB (+${mib(m.peak - m.base)} MiB, unbundled TypeScript in this process), CPU ${m.cpu.toFixed(0)} ms (x ${(MB_PER_VCPU / 256).toFixed(2)} = ${((m.cpu * MB_PER_VCPU) / 256 / 1000).toFixed(1)} s at 256 MB)`
+    );
+  } finally {
+    server.close();
+  }
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -230,12 +295,16 @@ async function main(): Promise<void> {
     const d256 = Math.ceil((cpuS * (MB_PER_VCPU / 256) + waitS) * 1000) / 1000;
     console.log(`  256 MB billed duration / break-even ${BREAK_EVEN_S} s = ${f(d256 / BREAK_EVEN_S)}; first-round CPU at 256 MB: ${f((mean(firstCpu) * MB_PER_VCPU) / 256)} ms`);
     console.log('  not in the estimate: the S3 GET of the request document once per warm container, cold starts, a remote metric store\'s network time');
+    console.log('');
+    console.log('memory of one fetch at the answer cap (a child process, one fetch and its sets as JSON):');
+    console.log(await measureBigFetch());
   } finally {
     await prom?.stop();
   }
 }
 
-main().catch((err) => {
+const child = process.env.FETCH_COST_CHILD;
+(child ? memoryChild(child) : main()).catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

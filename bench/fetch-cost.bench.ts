@@ -37,7 +37,7 @@ const GB_SECOND = 0.0000133334;
 /** Lambda: 1,769 MB of memory get one vCPU; CPU in proportion below that. */
 const MB_PER_VCPU = 1769;
 const SIZES_MB = [512, 256];
-/** The break-even and goal durations docs/executions.md names for 256 MB. */
+/** The 256 MB break-even docs/executions.md named: twice the 150 ms it assumed at 512 MB. */
 const BREAK_EVEN_S = 0.3;
 
 // ---- the analysis: 20 metrics over the test dataset (bench/e2e.bench.ts's ten, twice) --------
@@ -110,7 +110,7 @@ async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; text: stri
   }
 }
 const linesOf = (text: string) => text.split('\n').filter((l) => l.length > 0);
-/** Bytes CloudWatch Logs counts for a line: its UTF-8 bytes (+ 26 bytes of event overhead each, per AWS's pricing). */
+/** A line's UTF-8 bytes (PutLogEvents counts 26 more per event; whether ingestion is billed so is not checked). */
 const bytesOf = (lines: readonly string[]) => lines.reduce((n, l) => n + Buffer.byteLength(l, 'utf8'), 0);
 
 interface Sample {

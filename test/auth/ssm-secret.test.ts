@@ -66,18 +66,19 @@ it('is an error naming the parameter when it is missing or not a usable secret',
 
 it('a function that cannot read it answers 500 under /k/ (and logs the parameter), and nothing else changes', async () => {
   value = undefined;
+  // The Lambda's error lines: one JSON object each on stderr (lib/api/lambda.ts lambdaErrorLog).
   const logged: string[] = [];
-  const error = console.error;
-  console.error = (m: unknown) => void logged.push(String(m));
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => logged.push(String(chunk)) > 0) as typeof process.stderr.write;
   try {
     const handler = httpApiHandler(createApp(metaHandlers()), { kayentaSecret: ssmSecretSource(NAME, { region: 'us-east-1', endpoint }) });
     const r = await handler(httpEvent('GET', '/k/whatever-it-is-0123/canaryConfig'), {} as Context);
     expect(r.statusCode).toBe(500);
     expect(JSON.parse(r.body!)).toEqual({ message: 'Internal error; the service log has the details.' });
-    expect(logged.join('\n')).toContain(`SSM parameter ${NAME}`);
+    expect(logged.map((line) => JSON.parse(line).message).join('\n')).toContain(`SSM parameter ${NAME}`);
     expect(logged.join('\n')).not.toContain('whatever-it-is');
     expect((await handler(httpEvent('GET', '/health'), {} as Context)).statusCode).toBe(200);
   } finally {
-    console.error = error;
+    process.stderr.write = write;
   }
 });

@@ -31,6 +31,7 @@ const RESOURCE_SERVICES: Record<string, string> = {
   Logs: 'logs',
   IAM: 'iam',
   StepFunctions: 'stepfunctions',
+  CloudWatch: 'cloudwatch',
 };
 /** LocalStack's name of each IAM service prefix the functions' code calls. */
 const ACTION_SERVICES: Record<string, string | null> = {

@@ -73,7 +73,10 @@ const packagesExternal = {
   },
 };
 
-/** esbuild: the sources' imports of built-in modules become CommonJS, as above. */
+/**
+ * esbuild: the sources' imports of built-in modules become CommonJS, as above. Import them
+ * statically: a dynamic import() of one is split into a chunk that exports only `default`.
+ */
 const builtinsAsCommonJs = {
   name: 'canaria-builtins',
   setup(build) {

@@ -3,6 +3,7 @@
 // (retries included) to stderr.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { ExecutionStore } from '../analysis/executions.ts';
 import { createExecution } from '../analysis/start.ts';
 import { statusResponse } from '../analysis/status.ts';
@@ -327,10 +328,10 @@ export async function analyzeCommand(args: string[]): Promise<number> {
 
 /** --report FILE: the report page of the run (lib/report, loaded only then), from the status and pairs in process. */
 async function writeReport(file: string, executions: ExecutionStore, id: string): Promise<void> {
-  const [{ reportDocuments }, { renderReport }, { writeFile }] = await Promise.all([import('../api/report-api.ts'), import('../report/render.ts'), import('node:fs/promises')]);
+  const [{ reportDocuments }, { renderReport }] = await Promise.all([import('../api/report-api.ts'), import('../report/render.ts')]);
   // Through JSON, as the API serves it (NaN and infinities as Kayenta's strings).
   const docs = JSON.parse(kayentaJson(await reportDocuments(executions, id, Date.now())));
-  await writeFile(file, renderReport(docs));
+  writeFileSync(file, renderReport(docs));
   process.stderr.write(`canaria analyze: report written to ${file}\n`);
 }
 

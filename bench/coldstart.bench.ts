@@ -36,6 +36,7 @@ const DEPLOY_TIME: Record<string, string> = {
   CanariaBucket: 'canaria-bench-bucket',
   CanariaTable: 'canaria-bench-table',
   CanaryAnalysis: 'arn:aws:states:us-east-1:123456789012:stateMachine:canaria-bench',
+  StandaloneAnalysis: 'arn:aws:states:us-east-1:123456789012:stateMachine:canaria-bench-standalone',
 };
 
 interface Bundle {

@@ -28,7 +28,8 @@ import { MetricAccounts } from '../lib/metrics/sources.ts';
 import { openSqliteStorage } from '../lib/store/sqlite-storage.ts';
 import { ConfigStore } from '../lib/store/config-store.ts';
 import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../test/support/prometheus.ts';
-import { CANARY_DATASET, END, INTEGRATION_TEST_CPU, LATENCY, NODE_CPU, START, STEP } from '../test/support/prometheus-data.ts';
+import { CANARY_DATASET, START, STEP } from '../test/support/prometheus-data.ts';
+import { iso, METRICS, scopes, window } from './support/ten-metrics.ts';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_FETCH_ROUNDS ?? 10) || 10);
 
@@ -42,46 +43,11 @@ const BREAK_EVEN_S = 0.3;
 
 // ---- the analysis: 20 metrics over the test dataset (bench/e2e.bench.ts's ten, twice) --------
 
-const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
-const window = { start: iso(START), end: iso(END), step: STEP };
-const scopes = {
-  default: { controlScope: { ...window, scope: 'version="baseline"' }, experimentScope: { ...window, scope: 'version="canary"' } },
-  cpu: { controlScope: { ...window, scope: INTEGRATION_TEST_CPU.controlScope }, experimentScope: { ...window, scope: INTEGRATION_TEST_CPU.experimentScope } },
-  node: {
-    controlScope: { ...window, scope: NODE_CPU.controlScope, location: NODE_CPU.location },
-    experimentScope: { ...window, scope: NODE_CPU.experimentScope, location: NODE_CPU.location },
-  },
-};
-const promql = (name: string, group: string, template: string, scopeName = 'default', direction = 'increase') => ({
-  name,
-  query: { type: 'prometheus', customInlineTemplate: `PromQL:${template}` },
-  groups: [group],
-  analysisConfigurations: { canary: { direction } },
-  scopeName,
-});
-const TEN = [
-  promql('latency identical', 'latency', `avg(${LATENCY.identical}{\${scope}})`),
-  promql('latency worse', 'latency', `avg(${LATENCY.worse}{\${scope}})`),
-  promql('latency marginal', 'latency', `avg(${LATENCY.marginal}{\${scope}})`),
-  promql('mean request latency', 'latency', 'sum(rate(http_request_duration_seconds_sum{job="my-app",${scope}}[5m])) / sum(rate(http_request_duration_seconds_count{job="my-app",${scope}}[5m]))'),
-  promql('5xx rate', 'errors', 'sum(rate(http_requests_total{job="my-app",code=~"[45]..",${scope}}[5m]))'),
-  promql('2xx rate', 'errors', 'sum(rate(http_requests_total{job="my-app",code="200",${scope}}[5m]))', 'default', 'decrease'),
-  promql('request count rate', 'errors', 'sum(rate(http_request_duration_seconds_count{job="my-app",${scope}}[5m]))', 'default', 'either'),
-  promql('queue depth', 'saturation', 'avg(queue_depth{${scope}})'),
-  promql('integration test cpu', 'saturation', `avg(integration_test_cpu{namespace="${INTEGRATION_TEST_CPU.namespace}",scope="\${scope}"})`, 'cpu'),
-  {
-    name: 'node cpu',
-    query: { type: 'prometheus', metricName: 'node_cpu', labelBindings: ['mode=~"user|system"', 'job="node"'], resourceType: 'aws_ec2_instance' },
-    groups: ['saturation'],
-    analysisConfigurations: { canary: { direction: 'increase' } },
-    scopeName: 'node',
-  },
-];
 const CONFIG = {
   name: 'bench-fetch-cost',
   applications: ['bench'],
   judge: { name: 'NetflixACAJudge-v1.0', judgeConfigurations: {} },
-  metrics: [...TEN, ...TEN.map((m) => ({ ...m, name: `${m.name} (2)` }))],
+  metrics: [...METRICS, ...METRICS.map((m) => ({ ...m, name: `${m.name} (2)` }))],
   classifier: { groupWeights: { latency: 40, errors: 30, saturation: 30 } },
 };
 

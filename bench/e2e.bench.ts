@@ -15,7 +15,7 @@ import { ExecutionStore } from '../lib/analysis/executions.ts';
 import { createExecution } from '../lib/analysis/start.ts';
 import { taskHandlers, type TaskDeps } from '../lib/analysis/tasks.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../lib/config/canary-config.ts';
-import { metricSetPairSchema } from '../lib/config/judge-request.ts';
+import { metricSetPairSchema } from '../lib/config/metric-set-pair.ts';
 import { parseWith } from '../lib/config/validation.ts';
 import { kayentaJson } from '../lib/json.ts';
 import { judge } from '../lib/judge/judge.ts';

@@ -1,6 +1,6 @@
 // The judging of an execution: its judge (the request's override, else the config's) on the
 // metric set pairs, explained, and any shadow judges on the same pairs beside it.
-import { metricSetPairSchema } from '../config/judge-request.ts';
+import { metricSetPairSchema } from '../config/metric-set-pair.ts';
 import { parseWith } from '../config/validation.ts';
 import { JUDGE_NAME as KAYENTA_JUDGE } from '../judge/judge.ts';
 import { chooseJudges, runJudge, type JudgedConfig, type JudgeName } from '../judge/judges.ts';

@@ -1,7 +1,8 @@
 // The Judge state (functions/canary.asl.yml): the pair list judged, the explained result stored
 // in S3. Only S3 (JudgeRole has no DynamoDB): no records, no metric accounts.
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
-import { judgeRemoteBody, judgeTask, type TaskDeps } from '../../lib/analysis/tasks.ts';
+import { judgeRemoteBody, judgeTask } from '../../lib/analysis/judge-task.ts';
+import type { TaskDeps } from '../../lib/analysis/task-support.ts';
 import { powertoolsTelemetry } from '../../lib/telemetry/powertools.ts';
 import { bucketStorage, unused } from './deps.ts';
 

@@ -56,12 +56,10 @@ export interface FetchItem extends FetchRef {
 export const STATE_LIMIT_BYTES = 256 * 1024;
 /** What canaria lets any state after Plan reach: 56 KiB under the cap. */
 export const STATE_BUDGET_BYTES = 200 * 1024;
-/** Characters of a task error's message (longer ones are cut): it travels in the state as the Cause of a Catch. */
-export const ERROR_MESSAGE_CHARS = 1000;
 /**
  * Kept free of plan and fetch results in every state: a caught error (Lambda's Cause is JSON
  * holding the message twice, as errorMessage and in the stack trace, escaped once more inside
- * the state: at most ERROR_MESSAGE_CHARS × 4 bytes × 2 plus 10 frames, ≈ 10 KiB), the Mix and
+ * the state: at most ERROR_MESSAGE_CHARS (task-support.ts) × 4 bytes × 2 plus 10 frames, ≈ 10 KiB), the Mix and
  * Judge results, RecordFailure's parameters (names and ARN, ≈ 0.5 KiB).
  */
 export const RESERVED_BYTES = 16 * 1024;

@@ -1,14 +1,12 @@
 // The state machine's tasks (functions/canary.asl.yml). Each is a plain async function of its
 // state input; Lambda handlers and the local runner call the same ones. Errors carry a `name`
 // the ASL's Retry and Catch match on, and a message of at most ERROR_MESSAGE_CHARS: a caught
-// error travels in the state, which has a size limit (prepare.ts).
+// error travels in the state, which has a size limit (prepare.ts). The Judge task is judge-task.ts.
 import { randomUUID } from 'node:crypto';
 import { executionRequestSchema } from '../config/execution-request.ts';
-import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { judgeRequestSchema } from '../config/judge-request.ts';
+import { canaryConfigSchema } from '../config/canary-config.ts';
 import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
-import { judgeSuppliedPairs, primaryJudge } from '../judge/judges.ts';
 import { CANARIA_V1_JUDGE } from '../judge/names.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
 import { ValidationError } from '../config/validation.ts';
@@ -17,37 +15,18 @@ import { sleep } from '../metrics/retry.ts';
 import { MetricFetchError } from '../metrics/source.ts';
 import { redactSecrets } from '../metrics/known-secrets.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
-import type { ConfigStore } from '../store/config-store.ts';
-import { noTelemetry, type AnalysisContext, type AnalysisEvent, type Telemetry } from '../telemetry/events.ts';
-import { failure, setsName, type ExecutionDocument, type ExecutionException, type Stage } from './executions.ts';
-import { ERROR_MESSAGE_CHARS, FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
-import { createExecution, directExecutionId, type AnalysisDeps } from './start.ts';
-import { judgeExecution, readStoredPairs } from './judging.ts';
+import type { AnalysisEvent } from '../telemetry/events.ts';
+import { failure, setsName, type ExecutionException, type Stage } from './executions.ts';
+import { FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
+import { createExecution, directExecutionId } from './start.ts';
+import { judgeTask } from './judge-task.ts';
+import { bounded, contextOf, tell, type TaskDeps } from './task-support.ts';
 
-export interface TaskDeps extends AnalysisDeps {
-  configs: ConfigStore;
-  /** Where the tasks' events go (lib/telemetry); none when absent. */
-  telemetry?: Telemetry;
-}
+export { boundedError, type TaskDeps } from './task-support.ts';
+export { judgeTask };
 
-/** Who an analysis' events are about; `canaryConfigId` from the record where the task has it. */
-function contextOf(executionId: string, doc: ExecutionDocument | undefined, canaryConfigId = doc?.canaryConfigId): AnalysisContext {
-  let judge = 'unknown';
-  try {
-    if (doc) judge = primaryJudge(doc.config, doc.executionRequest.judge);
-  } catch {
-    // an unknown judge: the analysis fails on it, and says so
-  }
-  return { executionId, canaryConfigId, judge };
-}
 
-/** Emits `event` about the analysis `executionId`, reading its document for the context (cached per process). */
-async function tell(deps: TaskDeps, executionId: string, event: AnalysisEvent, canaryConfigId?: string): Promise<void> {
-  const telemetry = deps.telemetry ?? noTelemetry;
-  if (telemetry === noTelemetry) return;
-  const doc = await deps.executions.document(executionId).catch(() => undefined);
-  telemetry.emit(contextOf(executionId, doc, canaryConfigId ?? doc?.canaryConfigId), event);
-}
+
 
 /** A metric store failure worth another try (the Map's Retry). */
 export class TransientFetchError extends Error {
@@ -73,30 +52,7 @@ export class AnalysisTimeout extends Error {
  */
 export const FETCH_TASK_BUDGET_MS = 50_000;
 
-/**
- * The error as it may travel in the state: the message without control characters and cut to
- * ERROR_MESSAGE_CHARS, the stack trace to 10 frames of 200 characters (Lambda puts both in the
- * Cause of a Catch). The name, which Retry and Catch match, is kept.
- */
-export function boundedError(err: unknown): Error {
-  const original = err instanceof Error ? err : new Error(String(err));
-  let message = String(original.message).replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  if (message.length > ERROR_MESSAGE_CHARS) message = `${message.slice(0, ERROR_MESSAGE_CHARS)}… (cut from ${original.message.length} characters)`;
-  const frames = (original.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
-  if (message === original.message && frames.length <= 10 && frames.every((f) => f.length <= 200)) return original;
-  const bounded = new Error(message);
-  bounded.name = original.name;
-  bounded.stack = [`${original.name}: ${message}`, ...frames.slice(0, 10).map((f) => f.slice(0, 200))].join('\n');
-  return bounded;
-}
 
-/** `task` whose failures are bounded errors. Wrapping has no side effect: the tasks are marked @__PURE__, so each Lambda bundle keeps only the task it runs. */
-function bounded<A extends unknown[], R>(task: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return (...args) =>
-    task(...args).catch((err: unknown) => {
-      throw boundedError(err);
-    });
-}
 
 /** Direct starts (console, CLI) carry the request; API starts only the id. */
 export interface PlanInput {
@@ -277,21 +233,6 @@ export const mix = /* @__PURE__ */ bounded(async ({ executionId, fetched }: MixI
   return { metricSetPairListId, storedSets };
 });
 
-export const judgeTask = /* @__PURE__ */ bounded(async (
-  { executionId, metricSetPairListId }: { executionId: string; metricSetPairListId: string },
-  deps: TaskDeps,
-): Promise<{ score: number; classification: string }> => {
-  const { config, executionRequest } = await deps.executions.document(executionId);
-  const pairs = await readStoredPairs(await deps.executions.pairList(metricSetPairListId));
-  const began = performance.now();
-  const result = judgeExecution(config as CanaryConfig, pairs, executionRequest);
-  const ms = performance.now() - began;
-  await deps.executions.putResult(executionId, result);
-  const classifications: Record<string, number> = {};
-  for (const r of result.results) classifications[r.classification] = (classifications[r.classification] ?? 0) + 1;
-  await tell(deps, executionId, { event: 'judged', ms, score: result.score.score, verdict: result.score.classification, classifications });
-  return { score: result.score.score, classification: result.score.classification };
-});
 
 export const record = /* @__PURE__ */ bounded(async (
   input: { executionId: string; metricSetPairListId: string; storedSets?: string[]; score: number; classification: string },
@@ -394,11 +335,3 @@ export function taskHandlers(deps: TaskDeps) {
   };
 }
 
-/**
- * The judge task also takes Kayenta's RemoteJudge body ({canaryConfig, metricSetPairList,
- * scoreThresholds}), so `aws lambda invoke` on it judges directly. NaN stays "NaN".
- */
-export function judgeRemoteBody(body: unknown): unknown {
-  const request = parseWith(judgeRequestSchema, body);
-  return JSON.parse(kayentaJson(judgeSuppliedPairs(request.canaryConfig, request.metricSetPairList, request.scoreThresholds)));
-}

@@ -4,7 +4,7 @@ import { BadRequestError, ClientError } from '../errors.ts';
 import { formatPath, parseWith } from '../config/validation.ts';
 import { kayentaJson } from '../json.ts';
 import { pageCsp } from '../report/csp.ts';
-import { splitAccountNames } from '../config/execution-request.ts';
+import { splitAccountNames } from '../config/account-names.ts';
 
 export interface ApiRequest {
   method: string;

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { JWT_SCOPE_PREFIX, SCOPES } from '../auth/scopes.ts';
 import { KAYENTA_PREFIX, messageSchema, ROUTES, type RouteSpec } from './routes.ts';
+import { BODY_SCHEMAS } from './route-bodies.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Invalid request: the message names the field and the problem',
@@ -80,7 +81,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         : {}),
       ...security(r),
       parameters: [...pathParams, ...queryParams],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(BODY_SCHEMAS[r.body]) } } } } : {}),
       responses,
     };
   }

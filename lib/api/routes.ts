@@ -2,11 +2,8 @@
 // OpenAPI document and the stack's route list are all checked against this table.
 import * as z from 'zod';
 import { canaryConfigSchema, idSchema } from '../config/canary-config.ts';
-import { cloudWatchFetchBodySchema, previewBodySchema } from './metrics-schemas.ts';
-import { adhocCanaryBodySchema, judgementBodySchema, startCanaryBodySchema } from './canary-schemas.ts';
-import { judgeRequestSchema } from '../config/judge-request.ts';
-import { standaloneAdhocSchema, standaloneRequestSchema } from '../config/standalone-request.ts';
 import type { Access } from '../auth/scopes.ts';
+import type { BodyName } from './route-bodies.ts';
 
 export const messageSchema = z.object({ message: z.string(), errors: z.array(z.string()).optional() });
 
@@ -39,7 +36,8 @@ export interface RouteSpec {
   params?: Record<string, PathParam>;
   /** Query parameters: name → description (all optional strings). */
   query?: Record<string, string>;
-  body?: z.ZodType;
+  /** The request body's schema, by name (route-bodies.ts: the OpenAPI document's, not the router's). */
+  body?: BodyName;
   response: { status: number; description: string; schema?: z.ZodType; /** Not JSON: the media type of the answer (an HTML page). */ contentType?: 'text/html' };
   /** Client error statuses the route can answer. */
   errors: number[];
@@ -86,7 +84,7 @@ export const ROUTES = {
     path: '/canaryConfig',
     summary: 'Store a new canary config',
     query: { configurationAccountName: ignoredAccount },
-    body: canaryConfigSchema,
+    body: 'canaryConfig',
     response: { status: 200, description: 'The id of the stored config, and warnings when a metric looks wrong (its query uses no scope)', schema: configWrittenSchema },
     errors: [400, 413, 415],
     access: 'admin',
@@ -107,7 +105,7 @@ export const ROUTES = {
     params: { canaryConfigId: idParam('canary config', 400) },
     summary: 'Replace a stored canary config',
     query: { configurationAccountName: ignoredAccount },
-    body: canaryConfigSchema,
+    body: 'canaryConfig',
     response: { status: 200, description: 'The id of the replaced config, and warnings as for POST', schema: configWrittenSchema },
     errors: [400, 413, 415],
     access: 'admin',
@@ -162,7 +160,7 @@ export const ROUTES = {
       step: 'Seconds; the default period.',
       dryRun: 'true: answer {"query"}: the GetMetricData input, without calling AWS.',
     },
-    body: cloudWatchFetchBodySchema,
+    body: 'cloudWatchFetch',
     response: { status: 200, description: '{"query"} for a dry run, else {"metricSetListId"}' },
     errors: [400, 413, 415, 502, 504],
     access: 'analyze',
@@ -182,7 +180,7 @@ export const ROUTES = {
     path: '/v1/preview',
     summary: 'Render (and by default fetch) every query of a canary config for given scopes, with point counts and pairing problems',
     query: { metricsAccountName: accountsParam },
-    body: previewBodySchema,
+    body: 'preview',
     response: { status: 200, description: 'Per metric and side: the query, the series and their point counts, the pairs, and problems' },
     errors: [400, 404, 413, 415],
     access: 'analyze',
@@ -201,7 +199,7 @@ export const ROUTES = {
       idempotencyKey: 'A retried start with the same key (per application) returns the same execution; also the Idempotency-Key header.',
       judge: judgeParam,
     },
-    body: startCanaryBodySchema,
+    body: 'startCanary',
     response: { status: 200, description: '{"canaryExecutionId"}; poll GET /canary/{id}', schema: z.object({ canaryExecutionId: z.string() }) },
     errors: [400, 404, 413, 415],
     access: 'analyze',
@@ -219,7 +217,7 @@ export const ROUTES = {
       idempotencyKey: 'As for POST /canary/{canaryConfigId}.',
       judge: judgeParam,
     },
-    body: adhocCanaryBodySchema,
+    body: 'adhocCanary',
     response: { status: 200, description: '{"canaryExecutionId"}', schema: z.object({ canaryExecutionId: z.string() }) },
     errors: [400, 413, 415],
     access: 'analyze',
@@ -263,7 +261,7 @@ export const ROUTES = {
       configurationAccountName: ignoredAccount,
       storageAccountName: ignoredAccount,
     },
-    body: standaloneRequestSchema,
+    body: 'standaloneRequest',
     response: { status: 200, description: '{"canaryAnalysisExecutionId"}; poll GET /standalone_canary_analysis/{id}', schema: z.object({ canaryAnalysisExecutionId: z.string() }) },
     errors: [400, 404, 413, 415],
     access: 'analyze',
@@ -279,7 +277,7 @@ export const ROUTES = {
       metricsAccountName: accountsParam,
       storageAccountName: ignoredAccount,
     },
-    body: standaloneAdhocSchema,
+    body: 'standaloneAdhoc',
     response: { status: 200, description: '{"canaryAnalysisExecutionId"}', schema: z.object({ canaryAnalysisExecutionId: z.string() }) },
     errors: [400, 413, 415],
     access: 'analyze',
@@ -326,7 +324,7 @@ export const ROUTES = {
     path: '/judge',
     summary: "Kayenta's RemoteJudge: judge a metric set pair list (lets a Kayenta use canaria as its judge)",
     query: { judge: "canaria: the judge (GET /judges), instead of the config's judge.name." },
-    body: judgeRequestSchema,
+    body: 'judgeRequest',
     response: { status: 200, description: 'CanaryJudgeResult' },
     errors: [400, 413, 415],
     access: 'analyze',
@@ -371,7 +369,7 @@ export const ROUTES = {
     path: '/v1/judgements',
     summary: "Judge now, synchronously (Argo's web provider): always a JSON {judgement} within timeoutSeconds",
     query: { judge: judgeParam },
-    body: judgementBodySchema,
+    body: 'judgement',
     response: { status: 200, description: '{"judgement": {phase, complete, score, classification, pass, marginal, executionId, reason}}; with an analysisKey also sequence: {analysisKey, look, decision, stoppedAtLook, plannedLooks}' },
     errors: [400, 404, 413, 415, 502, 504],
     access: 'analyze',

@@ -43,11 +43,6 @@ export const accountNamesSchema = z.union([z.string().max(LIMITS.name * 4), z.ar
   error: 'must be an account name, names separated by commas, or a list of names',
 });
 
-/** Account names as a request gives them: one, or several separated by commas. */
-export function splitAccountNames(names: string | undefined): string[] {
-  return (names ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
-}
-
 /** Kayenta's CanaryExecutionRequest. */
 /** canaria: a judge name given per execution (checked against the judges when the analysis starts). */
 export const judgeOverrideSchema = z.string().max(64);

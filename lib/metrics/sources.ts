@@ -1,6 +1,6 @@
 // The factory: an account's type picks its source. Adding Datadog is one case here and one file.
 import { accountsFromEnvironment, DEPLOY_ACCOUNTS_HINT, type Account } from '../config/accounts.ts';
-import { splitAccountNames } from '../config/execution-request.ts';
+import { splitAccountNames } from '../config/account-names.ts';
 import { BadRequestError } from '../errors.ts';
 import { CloudWatchSource } from './cloudwatch.ts';
 import { PrometheusSource } from './prometheus.ts';

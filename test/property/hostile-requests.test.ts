@@ -9,6 +9,7 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BODY_SCHEMAS } from '../../lib/api/route-bodies.ts';
 import { ROUTES, type RouteId, type RouteSpec } from '../../lib/api/routes.ts';
 import { useLocalService } from '../support/service.ts';
 import { EXISTING_APPLICATION, EXISTING_CONFIG_ID, EXISTING_CONFIG_NAME, hostileRequests, validConfig, VALID_BODIES, type Hostile } from './hostile-inputs.ts';
@@ -103,7 +104,7 @@ describe('hostile requests over every route (property-based)', () => {
 
   it('starts from a valid body for every route that takes one (so each 4xx is the hostile change)', () => {
     for (const [route, body] of Object.entries(VALID_BODIES) as Array<[RouteId, () => unknown]>) {
-      const schema = (ROUTES[route] as RouteSpec).body!;
+      const schema = BODY_SCHEMAS[(ROUTES[route] as RouteSpec).body!];
       const parsed = schema.safeParse(body());
       expect(parsed.success, `${route}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
     }

@@ -6,6 +6,7 @@ import type { ExecutionStore } from './executions.ts';
 import { planLooks, type StandaloneDocument, type StandaloneRecord, type StandaloneStore } from './standalone.ts';
 import { CANARIA_V1_JUDGE, KAYENTA_JUDGE } from '../judge/names.ts';
 import { isoDuration, times } from './status.ts';
+import { NotFoundError } from '../errors.ts';
 
 const UPPER = { running: 'RUNNING', succeeded: 'SUCCEEDED', terminal: 'TERMINAL', canceled: 'CANCELED' } as const;
 
@@ -63,6 +64,16 @@ async function executionResults(r: StandaloneRecord, executions: ExecutionStore,
       };
     }),
   );
+}
+
+/** Kayenta's answer for a run that does not exist (a 404). */
+export const unknownRun = (id: string) => new NotFoundError(`Unable to find standalone canary analysis execution '${id}'.`);
+
+/** The status of run `id`, as GET /standalone_canary_analysis/{id} serves it; unknownRun when there is none. */
+export async function standaloneStatusOf(id: string, executions: ExecutionStore, standalone: StandaloneStore): Promise<Record<string, unknown>> {
+  const record = await standalone.find(id);
+  if (!record) throw unknownRun(id);
+  return standaloneStatus(record, executions, standalone);
 }
 
 export async function standaloneStatus(r: StandaloneRecord, executions: ExecutionStore, standalone: StandaloneStore): Promise<Record<string, unknown>> {

@@ -3,7 +3,7 @@
 // builds on this and not on tasks.ts.
 import { primaryJudge } from '../judge/judges.ts';
 import type { ConfigStore } from '../store/config-store.ts';
-import { noTelemetry, type AnalysisContext, type AnalysisEvent, type Telemetry } from '../telemetry/events.ts';
+import type { AnalysisContext, AnalysisEvent, Telemetry } from '../telemetry/events.ts';
 import type { ExecutionDocument } from './executions.ts';
 import type { AnalysisDeps } from './start.ts';
 
@@ -29,10 +29,10 @@ export function contextOf(executionId: string, doc: ExecutionDocument | undefine
 
 /** Emits `event` about the analysis `executionId`, reading its document for the context (cached per process). */
 export async function tell(deps: TaskDeps, executionId: string, event: AnalysisEvent, canaryConfigId?: string): Promise<void> {
-  const telemetry = deps.telemetry ?? noTelemetry;
-  if (telemetry === noTelemetry) return;
+  const { telemetry } = deps;
+  if (!telemetry) return;
   const doc = await deps.executions.document(executionId).catch(() => undefined);
-  telemetry.emit(contextOf(executionId, doc, canaryConfigId ?? doc?.canaryConfigId), event);
+  telemetry.emit(contextOf(executionId, doc, canaryConfigId), event);
 }
 
 /**

@@ -25,9 +25,6 @@ import { bounded, contextOf, tell, type TaskDeps } from './task-support.ts';
 export { boundedError, type TaskDeps } from './task-support.ts';
 export { judgeTask };
 
-
-
-
 /** A metric store failure worth another try (the Map's Retry). */
 export class TransientFetchError extends Error {
   override readonly name = 'TransientFetchError';
@@ -51,8 +48,6 @@ export class AnalysisTimeout extends Error {
  * and the FetchOne state's TimeoutSeconds, with room to read the request and store the sets.
  */
 export const FETCH_TASK_BUDGET_MS = 50_000;
-
-
 
 /** Direct starts (console, CLI) carry the request; API starts only the id. */
 export interface PlanInput {
@@ -232,7 +227,6 @@ export const mix = /* @__PURE__ */ bounded(async ({ executionId, fetched }: MixI
   const storedSets = fetched.flatMap((f, i) => ('stored' in f ? [setsName(Math.floor(i / SIDES.length), SIDES[i % SIDES.length])] : []));
   return { metricSetPairListId, storedSets };
 });
-
 
 export const record = /* @__PURE__ */ bounded(async (
   input: { executionId: string; metricSetPairListId: string; storedSets?: string[]; score: number; classification: string },

@@ -49,7 +49,7 @@ export function fromHttpApiEvent(event: APIGatewayProxyEventV2): AuthRequest {
 }
 
 /** `GET /canary/{id}` of an event, for a log line: the route key, never the raw path (it can hold the /k/ secret). */
-const event = (e: APIGatewayProxyEventV2 | undefined) => e?.routeKey ?? 'a request';
+const routeKeyOf = (e: APIGatewayProxyEventV2 | undefined) => e?.routeKey ?? 'a request';
 
 export function toHttpApiResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
   return { statusCode: res.status, headers: res.headers, body: res.body };
@@ -87,7 +87,7 @@ export function httpApiHandler(app: App, auth: HttpApiAuthOptions = {}) {
     .handler(async (event) => toHttpApiResult(await served(fromHttpApiEvent(event))))
     .onError(async (request) => {
       const err = request.error;
-      lambdaErrorLog(`${event(request.event)} failed outside the routes: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      lambdaErrorLog(`${routeKeyOf(request.event)} failed outside the routes: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       request.response = toHttpApiResult(errorBody(500, 'Internal error; the service log has the details.'));
     });
 }

@@ -2,7 +2,7 @@
 // (the report page of a standalone run) and GET / (the console): HTML views over the same
 // documents the JSON routes serve (lib/report).
 import type { ExecutionStore } from '../analysis/executions.ts';
-import { standaloneStatus } from '../analysis/standalone-status.ts';
+import { standaloneStatusOf } from '../analysis/standalone-status.ts';
 import type { StandaloneStore } from '../analysis/standalone.ts';
 import { executionStatus } from '../analysis/status.ts';
 import { loadChartAssets } from '../report/assets.ts';
@@ -43,9 +43,7 @@ export function reportHandlers(deps: ReportApiDeps): Handlers {
     ...(standalone
       ? {
           standaloneReport: async (_req, { canaryAnalysisExecutionId }) => {
-            const record = await standalone.find(canaryAnalysisExecutionId);
-            if (!record) throw new NotFoundError(`Unable to find standalone canary analysis execution '${canaryAnalysisExecutionId}'.`);
-            const [status] = await Promise.all([standaloneStatus(record, deps.executions, standalone), loadChartAssets()]);
+            const [status] = await Promise.all([standaloneStatusOf(canaryAnalysisExecutionId, deps.executions, standalone), loadChartAssets()]);
             const pairs = await pairList(deps.executions, latestJudgedLook(status)?.metricSetPairListId);
             return htmlPage(200, renderStandaloneReport({ status, pairs }));
           },

@@ -2,12 +2,11 @@
 // status with every look's result, cancel it. The runs themselves: lib/analysis/standalone*.ts.
 import type { ExecutionStore } from '../analysis/executions.ts';
 import { cancelStandalone, startStandalone, type StandaloneStarter } from '../analysis/standalone-tasks.ts';
-import { standaloneStatus } from '../analysis/standalone-status.ts';
+import { standaloneStatusOf, unknownRun } from '../analysis/standalone-status.ts';
 import type { StandaloneStore } from '../analysis/standalone.ts';
 import { applicationSchema, nameText } from '../config/canary-config.ts';
 import { standaloneAdhocSchema, standaloneRequestSchema } from '../config/standalone-request.ts';
 import { parseWith } from '../config/validation.ts';
-import { NotFoundError } from '../errors.ts';
 import type { MetricAccounts } from '../metrics/sources.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 import { accountNamesParam, queryValue, json, readJsonBody, type ApiRequest } from './http.ts';
@@ -39,11 +38,7 @@ function params(req: ApiRequest) {
 }
 
 export function standaloneHandlers(deps: StandaloneApiDeps): Handlers {
-  async function status(id: string) {
-    const record = await deps.standalone.find(id);
-    if (!record) throw new NotFoundError(`Unable to find standalone canary analysis execution '${id}'.`);
-    return standaloneStatus(record, deps.executions, deps.standalone);
-  }
+  const status = (id: string) => standaloneStatusOf(id, deps.executions, deps.standalone);
 
   return {
     startStandalone: async (req, { canaryConfigId }) => {
@@ -62,7 +57,7 @@ export function standaloneHandlers(deps: StandaloneApiDeps): Handlers {
     getStandalone: async (_req, { canaryAnalysisExecutionId }) => json(200, await status(canaryAnalysisExecutionId)),
 
     cancelStandalone: async (_req, { canaryAnalysisExecutionId }) => {
-      if (!(await cancelStandalone(deps, canaryAnalysisExecutionId))) throw new NotFoundError(`Unable to find standalone canary analysis execution '${canaryAnalysisExecutionId}'.`);
+      if (!(await cancelStandalone(deps, canaryAnalysisExecutionId))) throw unknownRun(canaryAnalysisExecutionId);
       return json(200, await status(canaryAnalysisExecutionId));
     },
   };

@@ -34,9 +34,6 @@ export interface Telemetry {
   emit(context: AnalysisContext, event: AnalysisEvent): void;
 }
 
-/** For callers that keep no telemetry (tests, scripts). */
-export const noTelemetry: Telemetry = { emit: () => undefined };
-
 /** The event with every text field passed through redactSecrets. */
 export function redacted(e: AnalysisEvent): AnalysisEvent {
   if (e.event === 'metricFetchFailed' || (e.event === 'analysisFinished' && e.status === 'terminal')) return { ...e, error: redactSecrets(e.error) };

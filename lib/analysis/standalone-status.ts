@@ -113,6 +113,8 @@ export async function standaloneStatus(r: StandaloneRecord, executions: Executio
       judge: r.sequential ? CANARIA_V1_JUDGE : KAYENTA_JUDGE,
       plannedLooks: r.plannedLooks,
       looks: r.looks.length,
+      // Where the looks' windows count from (lookWindow): the report page draws them.
+      analysisStartIso: instantString(r.analysisStartMillis),
       ...(r.sequential ? { sequence: { decision: r.stoppedAtLook ? lastDecision : complete ? undefined : 'continue', stoppedAtLook: r.stoppedAtLook ?? null } } : {}),
     },
   };

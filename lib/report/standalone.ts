@@ -27,17 +27,11 @@ export function latestJudgedLook(status: Record<string, unknown>): Obj | undefin
 /** From the run's page (…/standalone_canary_analysis/{id}/report) to …/canary/{executionId}/report, under any path prefix. */
 const relativeLookHref = (executionId: string) => `../../canary/${encodeURIComponent(executionId)}/report`;
 
-/**
- * Each look's window, as the run computed it (lib/analysis/standalone.ts lookWindow): from the first
- * scope's startTimeIso, else from the run's build time to the second (startStandalone).
- */
+/** Each look's window, as the run computes it (lib/analysis/standalone.ts lookWindow) from its analysis start. */
 function windowOf(s: Obj, index: number): { start: string; end: string } | undefined {
   const request = s.canaryAnalysisExecutionRequest;
-  const first = Array.isArray(request?.scopes) ? request.scopes[0] : undefined;
-  if (!isObj(first) || lifetimeMinutes(request) === undefined) return undefined;
-  const built = numberOf(s.buildTimeMillis);
-  const start = typeof first.startTimeIso === 'string' ? Date.parse(first.startTimeIso) : built !== undefined ? Math.floor(built / 1000) * 1000 : NaN;
-  if (!Number.isFinite(start)) return undefined;
+  const start = typeof s.canaria?.analysisStartIso === 'string' ? Date.parse(s.canaria.analysisStartIso) : NaN;
+  if (!Array.isArray(request?.scopes) || lifetimeMinutes(request) === undefined || !Number.isFinite(start)) return undefined;
   const w = lookWindow(request as StandaloneRequest, start, index);
   return Number.isFinite(w.start) && Number.isFinite(w.end) ? { start: instantString(w.start), end: instantString(w.end) } : undefined;
 }

@@ -33,7 +33,7 @@ function status(looks: unknown[], extra: Record<string, unknown> = {}) {
       lookbackMins: 0,
     },
     canaryAnalysisExecutionResult: { didPassThresholds: true, canaryScoreMessage: `Final canary score 100.0 met or exceeded the pass score threshold. ${evil}`, canaryScores: [], canaryExecutionResults: looks },
-    canaria: { judge: 'NetflixACAJudge-v1.0', plannedLooks: 3, looks: looks.length },
+    canaria: { judge: 'NetflixACAJudge-v1.0', plannedLooks: 3, looks: looks.length, analysisStartIso: '2026-01-01T00:00:00Z' },
     ...extra,
   };
 }
@@ -56,7 +56,7 @@ describe('the report page of a standalone run', () => {
     }
   });
 
-  it('shows each look\'s window as the run computes it: after the warm-up, from the build time to the second, growing', () => {
+  it('shows each look\'s window as the run computes it: after the warm-up, from the analysis start, growing', () => {
     const page = renderStandaloneReport({ status: status([look(1, 100), look(2, 100)]) });
     expect(page).toContain('<time>2026-01-01T00:05:00Z</time> – <time>2026-01-01T00:25:00Z</time>');
     expect(page).toContain('<time>2026-01-01T00:05:00Z</time> – <time>2026-01-01T00:45:00Z</time>');

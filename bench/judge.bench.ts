@@ -1,4 +1,4 @@
-// Judge benchmark: canaria's judge and Mann-Whitney (O(N) merged rank sums) against the same
+// Judge benchmark: canaria's judge and Mann-Whitney (rank sums merged by tie group, O(distinct values)) against the same
 // computation with a sort per evaluation (Kayenta's way) and against R's wilcox.test, on
 // identical seeded data, in-process; then `canaria judge` (bin/canaria.js) against Rscript running
 // wilcox.test, as whole processes on the same data (issue 14). Run with `npm run bench:judge`.
@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { judge, serializeJudgeResult } from '../lib/judge/judge.ts';
-import { mannWhitneySorted, mergedRankSums, type MannWhitneyResult, type RankSumFn } from '../lib/judge/mann-whitney.ts';
+import { mannWhitneySorted, rankSumsOf, type MannWhitneyResult, type RankSums } from '../lib/judge/mann-whitney.ts';
 import { sortedCopy } from '../lib/judge/stats.ts';
 import type { JudgeCanaryConfig, MetricSetPair } from '../lib/judge/types.ts';
 import { mulberry32 } from '../test/support/prometheus-data.ts';
@@ -108,8 +108,14 @@ function measure<T>(fn: () => T): { ms: number; runs: number; result: T } {
   return { ms: median(times), runs: times.length, result };
 }
 
+type RankSumFn = (x: Float64Array, y: Float64Array) => (d: number) => RankSums;
+const sortPerEvaluation: RankSumFn = (x, y) => (d) => sortPerEvaluationRankSums(x, y, d);
 const allMannWhitney = (pairs: MetricSetPair[], rankSums: RankSumFn) =>
-  pairs.map((p) => mannWhitneySorted(sortedCopy(p.values.experiment), sortedCopy(p.values.control), CONFIDENCE, rankSums));
+  pairs.map((p) => {
+    const x = sortedCopy(p.values.experiment);
+    const y = sortedCopy(p.values.control);
+    return mannWhitneySorted(x, y, CONFIDENCE, rankSums(x, y));
+  });
 
 // ---- R reference ----------------------------------------------------------------------------
 
@@ -289,14 +295,17 @@ for (const size of SIZES) {
   const pairs = metricSetPairs(size);
 
   let evaluations = 0;
-  allMannWhitney(pairs, (x, y, d) => {
-    evaluations++;
-    return mergedRankSums(x, y, d);
+  allMannWhitney(pairs, (x, y) => {
+    const at = rankSumsOf(x, y);
+    return (d) => {
+      evaluations++;
+      return at(d);
+    };
   });
 
   const judged = measure(() => judge(canaryConfig, pairs, thresholds));
-  const canaria = measure(() => allMannWhitney(pairs, mergedRankSums));
-  const sortPerEvaluation = measure(() => allMannWhitney(pairs, sortPerEvaluationRankSums));
+  const canaria = measure(() => allMannWhitney(pairs, rankSumsOf));
+  const sortPerEvaluationRun = measure(() => allMannWhitney(pairs, sortPerEvaluation));
   const r = R_VERSION ? runR(pairs) : undefined;
 
   const labelCounts = new Map<string, number>();
@@ -305,13 +314,13 @@ for (const size of SIZES) {
   console.log(`\n${size} points per side (${evaluations} rank-sum evaluations per run; judge score ${judged.result.score.score} ${judged.result.score.classification}: ${labelSummary})`);
   row('canaria judge', `${fmt(judged.ms)} ms`, `  (${judged.runs} runs)`);
   row('canaria mannWhitney', `${fmt(canaria.ms)} ms`, `  (${canaria.runs} runs)`);
-  row('sort-per-evaluation mannWhitney', `${fmt(sortPerEvaluation.ms)} ms`, `  (${sortPerEvaluation.runs} runs)`);
+  row('sort-per-evaluation mannWhitney', `${fmt(sortPerEvaluationRun.ms)} ms`, `  (${sortPerEvaluationRun.runs} runs)`);
   row('R wilcox.test', r ? `${fmt(r.ms)} ms` : 'n/a', r ? `  (${r.runs} runs, min ${fmt(r.minMs)} ms)` : '');
-  row('sort-per-evaluation / canaria', `${(sortPerEvaluation.ms / canaria.ms).toFixed(1)}x`);
+  row('sort-per-evaluation / canaria', `${(sortPerEvaluationRun.ms / canaria.ms).toFixed(1)}x`);
   row('R / canaria', r ? `${(r.ms / canaria.ms).toFixed(1)}x` : 'n/a');
 
   assertBitIdentical(canaria.result, {
-    'sort-per-evaluation': sortPerEvaluation.result,
+    'sort-per-evaluation': sortPerEvaluationRun.result,
     'canaria judge': judged.result.results.map((res) => res.resultMetadata),
   });
   console.log('  bit-identical: yes (canaria mannWhitney = sort-per-evaluation = judge resultMetadata: CI, estimate, p-value)');

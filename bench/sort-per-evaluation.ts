@@ -1,10 +1,10 @@
 // Reference rank sums (judge-spec.md §4.3), computed the way Kayenta does: on every call,
 // concatenate [x − d, y], sort, and give tie groups their average rank. O(N log N) per call.
-// It is the yardstick for mergedRankSums (lib/judge/mann-whitney.ts), which must agree bit for bit.
-import type { RankSumFn } from '../lib/judge/mann-whitney.ts';
+// It is the yardstick for groupedRankSums (lib/judge/mann-whitney.ts), which must agree bit for bit.
+import type { RankSums } from '../lib/judge/mann-whitney.ts';
 
 /** Does not rely on x or y being sorted. */
-export const sortPerEvaluationRankSums: RankSumFn = (x, y, d) => {
+export function sortPerEvaluationRankSums(x: Float64Array, y: Float64Array, d: number): RankSums {
   const n = x.length;
   const total = n + y.length;
   const values = new Float64Array(total);
@@ -28,4 +28,4 @@ export const sortPerEvaluationRankSums: RankSumFn = (x, y, d) => {
   let rankSumX = 0;
   for (let i = 0; i < n; i++) rankSumX += ranks[i];
   return { rankSumX, tieTerm };
-};
+}

@@ -1,5 +1,5 @@
 // Per-metric classification: Kayenta's MannWhitneyClassifier (judge-spec.md §3.2, §3.7, §5).
-import { mannWhitneySorted, mergedRankSums } from './mann-whitney.ts';
+import { mannWhitneySorted, rankSumsOf } from './mann-whitney.ts';
 import { mean, sortedCopy } from './stats.ts';
 import type {
   CanaryAnalysisConfiguration,
@@ -52,7 +52,7 @@ export function meanRatio(control: ArrayLike<number>, experiment: ArrayLike<numb
 export function clesSorted(controlSorted: Float64Array, experimentSorted: Float64Array): number {
   const m = experimentSorted.length;
   const n = controlSorted.length;
-  const r1 = mergedRankSums(experimentSorted, controlSorted, 0).rankSumX;
+  const r1 = rankSumsOf(experimentSorted, controlSorted)(0).rankSumX;
   return (2 * r1 - m * (m + 1)) / (2 * n * m);
 }
 

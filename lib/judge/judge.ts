@@ -23,7 +23,7 @@ export class UnknownMetricError extends Error {
 }
 
 /** NaN strategy, then IQR outlier removal when configured (§3.3–3.4). */
-export function preprocess(values: readonly number[], params: MetricParameters): number[] {
+export function preprocess(values: readonly number[], params: MetricParameters): readonly number[] {
   const cleaned = params.nanStrategy === 'replace' ? replaceNaNs(values) : removeNaNs(values);
   return params.outlierStrategy === 'remove' ? removeOutliers(cleaned, params.outlierFactor) : cleaned;
 }

@@ -9,41 +9,72 @@ export interface RankSums {
   tieTerm: number;
 }
 
-/** Rank sums of (x − d) against y for x and y sorted ascending. */
-export type RankSumFn = (x: Float64Array, y: Float64Array, d: number) => RankSums;
+/** Rank sums of (x − d) against y for one pair of samples x and y. */
+export type RankSumsAt = (d: number) => RankSums;
+
+/** A sorted sample as its distinct values (ascending) and how often each occurs. */
+export interface TieGroups {
+  values: Float64Array;
+  counts: Float64Array;
+}
+
+export function tieGroups(sorted: Float64Array): TieGroups {
+  const n = sorted.length;
+  const values = new Float64Array(n);
+  const counts = new Float64Array(n);
+  let k = 0;
+  for (let i = 0; i < n; k++) {
+    const v = sorted[i];
+    let c = 0;
+    while (i < n && sorted[i] === v) {
+      c++;
+      i++;
+    }
+    values[k] = v;
+    counts[k] = c;
+  }
+  return { values: values.subarray(0, k), counts: counts.subarray(0, k) };
+}
 
 /**
- * O(n + m) rank sums: x and y are sorted ascending, and x − d stays sorted because float
- * subtraction of a constant is monotonic. Average ranks of tie groups are exact half-integers,
- * so the sums are bit-identical to ranking the concatenation from scratch.
+ * Merges the tie groups of x − d and y in ascending order: O(distinct values), one step per
+ * combined tie group. x − d stays sorted because float subtraction of a constant is monotonic,
+ * but two distinct x may become equal, so their groups join. Each combined group adds the same
+ * terms, in the same order, as ranking the concatenation from scratch; average ranks are exact
+ * half-integers, so the sums are bit-identical to it.
  */
-export const mergedRankSums: RankSumFn = (x, y, d) => {
-  const n = x.length;
-  const m = y.length;
+export function groupedRankSums(x: TieGroups, y: TieGroups, d: number): RankSums {
+  const xv = x.values;
+  const xc = x.counts;
+  const yv = y.values;
+  const yc = y.counts;
+  const kx = xv.length;
+  const ky = yv.length;
   let i = 0;
   let j = 0;
   let pos = 0;
   let rankSumX = 0;
   let tieTerm = 0;
-  while (i < n || j < m) {
-    const v = j >= m || (i < n && x[i] - d <= y[j]) ? x[i] - d : y[j];
+  while (i < kx || j < ky) {
+    const v = j >= ky || (i < kx && xv[i] - d <= yv[j]) ? xv[i] - d : yv[j];
     let cx = 0;
-    while (i < n && x[i] - d === v) {
-      cx++;
-      i++;
-    }
+    while (i < kx && xv[i] - d === v) cx += xc[i++];
     let cy = 0;
-    while (j < m && y[j] === v) {
-      cy++;
-      j++;
-    }
+    if (j < ky && yv[j] === v) cy = yc[j++];
     const t = cx + cy;
     rankSumX += cx * (pos + (t + 1) / 2);
     if (t > 1) tieTerm += t * t * t - t;
     pos += t;
   }
   return { rankSumX, tieTerm };
-};
+}
+
+/** Rank sums of (x − d) against y, x and y sorted ascending. */
+export function rankSumsOf(x: Float64Array, y: Float64Array): RankSumsAt {
+  const gx = tieGroups(x);
+  const gy = tieGroups(y);
+  return (d) => groupedRankSums(gx, gy, d);
+}
 
 export class AllTiedError extends Error {
   constructor() {
@@ -51,19 +82,21 @@ export class AllTiedError extends Error {
   }
 }
 
-/**
- * The standardized, continuity-corrected rank-sum deviation of (x − d) against y, minus q:
- * Kayenta's wilcoxonDiff / R's wdiff. A non-increasing step function of d.
- */
-export function wilcoxonDiff(x: Float64Array, y: Float64Array, d: number, q: number, rankSums: RankSumFn = mergedRankSums): number {
-  const n = x.length;
-  const m = y.length;
-  const { rankSumX, tieTerm } = rankSums(x, y, d);
+/** The standardized, continuity-corrected rank-sum deviation minus q, from the rank sums. */
+function standardized({ rankSumX, tieTerm }: RankSums, n: number, m: number, q: number): number {
   const dz = rankSumX - (n * (n + 1)) / 2 - (n * m) / 2;
   const corr = dz === 0 ? 0 : 0.5 * Math.sign(dz);
   const sigma = Math.sqrt(((n * m) / 12) * (n + m + 1 - tieTerm / ((n + m) * (n + m - 1))));
   if (sigma === 0) throw new AllTiedError();
   return (dz - corr) / sigma - q;
+}
+
+/**
+ * The standardized, continuity-corrected rank-sum deviation of (x − d) against y, minus q:
+ * Kayenta's wilcoxonDiff / R's wdiff. A non-increasing step function of d.
+ */
+export function wilcoxonDiff(x: Float64Array, y: Float64Array, d: number, q: number): number {
+  return standardized(rankSumsOf(x, y)(d), x.length, y.length, q);
 }
 
 const EPS = 2.220446049250313e-16;
@@ -152,25 +185,29 @@ export function mannWhitneySorted(
   x: Float64Array,
   y: Float64Array,
   confidenceLevel: number,
-  rankSums: RankSumFn = mergedRankSums,
+  rankSumsAt: RankSumsAt = rankSumsOf(x, y),
 ): MannWhitneyResult {
+  const n = x.length;
+  const m = y.length;
   const alpha = 1 - confidenceLevel;
   const z = qnorm(alpha / 2);
-  const muMin = x[0] - y[y.length - 1];
-  const muMax = x[x.length - 1] - y[0];
-  const f = (q: number) => (d: number) => wilcoxonDiff(x, y, d, q, rankSums);
+  const muMin = x[0] - y[m - 1];
+  const muMax = x[n - 1] - y[0];
+  // The three searches start from the same two shifts: rank them once.
+  const atMin = rankSumsAt(muMin);
+  const atMax = rankSumsAt(muMax);
+  const f = (q: number) => (d: number) => standardized(rankSumsAt(d), n, m, q);
   const root = (q: number): number => {
-    const fq = f(q);
-    const fLower = fq(muMin);
-    const fUpper = fq(muMax);
+    const fLower = standardized(atMin, n, m, q);
+    const fUpper = standardized(atMax, n, m, q);
     if (fLower <= 0) return muMin;
     if (fUpper >= 0) return muMax;
-    return brent(muMin, muMax, fLower, fUpper, fq);
+    return brent(muMin, muMax, fLower, fUpper, f(q));
   };
   const lowerConfidence = root(-z);
   const upperConfidence = root(z);
   const f0 = f(0);
-  const estimate = brent(muMin, muMax, f0(muMin), f0(muMax), f0);
+  const estimate = brent(muMin, muMax, standardized(atMin, n, m, 0), standardized(atMax, n, m, 0), f0);
   const zAtZero = f0(0);
   const pValue = 2 * pnormLower(-Math.abs(zAtZero));
   return { lowerConfidence, upperConfidence, estimate, pValue };

@@ -44,7 +44,7 @@ export function describe(xs: ArrayLike<number>): Stats {
 }
 
 export function sortedCopy(xs: ArrayLike<number>): Float64Array {
-  return Float64Array.from(xs).sort();
+  return new Float64Array(xs).sort();
 }
 
 /** R-7 percentile (p in 0..100) of an ascending-sorted sample. */
@@ -66,8 +66,14 @@ export function percentile(xs: ArrayLike<number>, p: number): number {
   return percentileSorted(sortedCopy(xs), p);
 }
 
-export function removeNaNs(xs: readonly number[]): number[] {
-  return xs.filter((x) => !Number.isNaN(x));
+/** The sample without NaNs: the same array when it holds none. */
+export function removeNaNs(xs: readonly number[]): readonly number[] {
+  let nans = 0;
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== xs[i]) nans++;
+  if (nans === 0) return xs;
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i++) if (xs[i] === xs[i]) out.push(xs[i]);
+  return out;
 }
 
 export function replaceNaNs(xs: readonly number[], value = 0): number[] {

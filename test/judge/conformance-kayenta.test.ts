@@ -197,7 +197,7 @@ describe('Kayenta vectors: statistics', () => {
   }
 
   for (const t of v.transforms) {
-    const ops: Record<string, (xs: number[]) => number[]> = {
+    const ops: Record<string, (xs: number[]) => readonly number[]> = {
       removeNaNs: (xs) => removeNaNs(xs),
       'replaceNaNs(value=0.0)': (xs) => replaceNaNs(xs, 0),
       'removeOutliers(IQR factor=1.5, reduceSensitivity=false)': (xs) => removeOutliers(xs, 1.5, false),

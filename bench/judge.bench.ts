@@ -1,4 +1,4 @@
-// Judge benchmark: canaria's judge and Mann-Whitney (rank sums merged by tie group, O(distinct values)) against the same
+// Judge benchmark: canaria's judge and Mann-Whitney (rank sums counted over tie groups, O(distinct values)) against the same
 // computation with a sort per evaluation (Kayenta's way) and against R's wilcox.test, on
 // identical seeded data, in-process; then `canaria judge` (bin/canaria.js) against Rscript running
 // wilcox.test, as whole processes on the same data (issue 14). Run with `npm run bench:judge`.

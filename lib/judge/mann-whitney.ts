@@ -16,12 +16,18 @@ export type RankSumsAt = (d: number) => RankSums;
 export interface TieGroups {
   values: Float64Array;
   counts: Float64Array;
+  /** below[k]: how many elements lie in the groups before group k; below[length] is the size. */
+  below: Float64Array;
+  /** Σ(c³ − c) over the groups. */
+  tieTerm: number;
 }
 
 export function tieGroups(sorted: Float64Array): TieGroups {
   const n = sorted.length;
   const values = new Float64Array(n);
   const counts = new Float64Array(n);
+  const below = new Float64Array(n + 1);
+  let tieTerm = 0;
   let k = 0;
   for (let i = 0; i < n; k++) {
     const v = sorted[i];
@@ -32,41 +38,50 @@ export function tieGroups(sorted: Float64Array): TieGroups {
     }
     values[k] = v;
     counts[k] = c;
+    below[k + 1] = i;
+    tieTerm += c * c * c - c;
   }
-  return { values: values.subarray(0, k), counts: counts.subarray(0, k) };
+  return { values: values.subarray(0, k), counts: counts.subarray(0, k), below: below.subarray(0, k + 1), tieTerm };
 }
 
 /**
- * Merges the tie groups of x − d and y in ascending order: O(distinct values), one step per
- * combined tie group. x − d stays sorted because float subtraction of a constant is monotonic,
- * but two distinct x may become equal, so their groups join. Each combined group adds the same
- * terms, in the same order, as ranking the concatenation from scratch; average ranks are exact
- * half-integers, so the sums are bit-identical to it.
+ * Rank sums of x − d against y from the tie groups, in O(distinct values): with average ranks,
+ * the x part's rank sum is n(n+1)/2 + #{y < x − d} + ½·#{y = x − d} over all pairs, and Σ(t³ − t)
+ * changes from the two samples' own only where a group of x − d meets a group of y. x − d stays
+ * sorted because float subtraction of a constant is monotonic, but distinct x may become equal,
+ * so their groups join. Every term is an integer or a half-integer below 2^53 (n + m ≤ 208,000;
+ * LIMITS.series allows 100,000 a side), so the sums are exact and bit-identical to ranking the
+ * concatenation from scratch.
  */
 export function groupedRankSums(x: TieGroups, y: TieGroups, d: number): RankSums {
   const xv = x.values;
   const xc = x.counts;
   const yv = y.values;
   const yc = y.counts;
+  const yBelow = y.below;
   const kx = xv.length;
   const ky = yv.length;
-  let i = 0;
   let j = 0;
-  let pos = 0;
-  let rankSumX = 0;
-  let tieTerm = 0;
-  while (i < kx || j < ky) {
-    const v = j >= ky || (i < kx && xv[i] - d <= yv[j]) ? xv[i] - d : yv[j];
-    let cx = 0;
-    while (i < kx && xv[i] - d === v) cx += xc[i++];
-    let cy = 0;
-    if (j < ky && yv[j] === v) cy = yc[j++];
-    const t = cx + cy;
-    rankSumX += cx * (pos + (t + 1) / 2);
-    if (t > 1) tieTerm += t * t * t - t;
-    pos += t;
+  let yLess = 0;
+  let yEqual = 0;
+  let tieTerm = y.tieTerm;
+  for (let i = 0; i < kx; ) {
+    const w = xv[i] - d;
+    let cx = xc[i++];
+    while (i < kx && xv[i] - d === w) cx += xc[i++];
+    while (j < ky && yv[j] < w) j++;
+    yLess += cx * yBelow[j];
+    if (j < ky && yv[j] === w) {
+      const cy = yc[j];
+      const t = cx + cy;
+      yEqual += cx * cy;
+      tieTerm += t * t * t - t - (cy * cy * cy - cy);
+    } else {
+      tieTerm += cx * cx * cx - cx;
+    }
   }
-  return { rankSumX, tieTerm };
+  const n = x.below[kx];
+  return { rankSumX: (n * (n + 1)) / 2 + yLess + yEqual / 2, tieTerm };
 }
 
 /** Rank sums of (x − d) against y, x and y sorted ascending. */

@@ -5,8 +5,8 @@
 // source file it was built from is unchanged (path, size and mtime, checked on each start) and for
 // the same Node version; otherwise it is built again first. Without esbuild (a production install),
 // with CANARIA_NO_BUNDLE=1, or when anything here fails, the CLI runs from the sources as before.
-// Built-in modules as CommonJS: importing node:fs as an ES module loads all it exports lazily
-// (streams, fs/promises, readline, ...), which costs every start a few milliseconds.
+// Built-in modules from process.getBuiltinModule: importing node:fs as an ES module loads all it
+// exports lazily (streams, fs/promises, readline, ...), which costs every start a few milliseconds.
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
 const { enableCompileCache } = process.getBuiltinModule('node:module');
 const { join } = process.getBuiltinModule('node:path');
@@ -19,7 +19,7 @@ const SOURCE_ENTRY = new URL('../lib/cli/main.ts', import.meta.url);
  * from an older build (a long `canaria serve`) still loads its chunks on demand.
  */
 const STALE_BUILD_MS = 24 * 3600_000;
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** Inside the project, so that the bundle's imports of npm packages resolve as the sources' do. */
 const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'canaria-cli');
@@ -74,14 +74,22 @@ const packagesExternal = {
 };
 
 /**
- * esbuild: the sources' imports of built-in modules become CommonJS, as above. Import them
- * statically: a dynamic import() of one is split into a chunk that exports only `default`.
+ * esbuild: the sources' imports of built-in modules read from process.getBuiltinModule, as above,
+ * and only the names they import: a shim that stood for the whole module (CommonJS, then esbuild's
+ * copy of every export) made node:util load its lazy parts, streams and stderr among them (~8 ms a
+ * start). Each name is a pure read that esbuild drops when nothing imports it. Import them
+ * statically: a dynamic import() reads every name.
  */
-const builtinsAsCommonJs = {
+const builtinsByName = {
   name: 'canaria-builtins',
   setup(build) {
     build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-builtin' }));
-    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({ contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => {
+      const names = Object.getOwnPropertyNames(process.getBuiltinModule(args.path)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
+      const lines = [`const m = process.getBuiltinModule(${JSON.stringify(args.path)});`, 'export default m;'];
+      names.forEach((name, i) => lines.push(`const e${i} = /* @__PURE__ */ (() => m.${name})();`, `export { e${i} as ${name} };`));
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
   },
 };
 
@@ -105,7 +113,7 @@ async function build(dir) {
     outExtension: { '.js': '.mjs' },
     metafile: true,
     logLevel: 'silent',
-    plugins: [builtinsAsCommonJs, packagesExternal, sourceUrls],
+    plugins: [builtinsByName, packagesExternal, sourceUrls],
   });
   const paths = Object.keys(result.metafile.inputs).filter((path) => !path.startsWith('node-builtin:'));
   const inputs = paths.map((path) => {

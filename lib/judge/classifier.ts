@@ -76,8 +76,8 @@ export interface MetricClassificationOutcome {
  */
 export function classifyMetric(
   name: string,
-  control: readonly number[],
-  experiment: readonly number[],
+  control: ArrayLike<number>,
+  experiment: ArrayLike<number>,
   params: MetricParameters,
   options: ClassifierOptions = JUDGE_CLASSIFIER,
 ): MetricClassificationOutcome {

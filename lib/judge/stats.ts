@@ -44,7 +44,7 @@ export function describe(xs: ArrayLike<number>): Stats {
 }
 
 export function sortedCopy(xs: ArrayLike<number>): Float64Array {
-  return new Float64Array(xs).sort();
+  return Float64Array.from(xs).sort();
 }
 
 /** R-7 percentile (p in 0..100) of an ascending-sorted sample. */

@@ -34,9 +34,8 @@ export function classifyPair(
   options: ClassifierOptions = JUDGE_CLASSIFIER,
 ): CanaryAnalysisResult {
   const params = resolveParameters(metricConfig.analysisConfigurations?.canary);
-  // As doubles in typed arrays: the same values, and one shape for every routine below.
-  const experiment = Float64Array.from(preprocess(pair.values.experiment, params));
-  const control = Float64Array.from(preprocess(pair.values.control, params));
+  const experiment = preprocess(pair.values.experiment, params);
+  const control = preprocess(pair.values.control, params);
   const experimentMetadata = { stats: describe(experiment) };
   const controlMetadata = { stats: describe(control) };
   const groups = metricConfig.groups ?? [];

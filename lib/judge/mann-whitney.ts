@@ -16,8 +16,8 @@ export type RankSumsAt = (d: number) => RankSums;
 export interface TieGroups {
   values: Float64Array;
   counts: Float64Array;
-  /** below[k]: how many elements lie in the groups before group k; below[length] is the size. */
-  below: Float64Array;
+  /** How many elements the sample holds. */
+  size: number;
   /** Σ(c³ − c) over the groups. */
   tieTerm: number;
 }
@@ -26,7 +26,6 @@ export function tieGroups(sorted: Float64Array): TieGroups {
   const n = sorted.length;
   const values = new Float64Array(n);
   const counts = new Float64Array(n);
-  const below = new Float64Array(n + 1);
   let tieTerm = 0;
   let k = 0;
   for (let i = 0; i < n; k++) {
@@ -38,10 +37,9 @@ export function tieGroups(sorted: Float64Array): TieGroups {
     }
     values[k] = v;
     counts[k] = c;
-    below[k + 1] = i;
     tieTerm += c * c * c - c;
   }
-  return { values: values.subarray(0, k), counts: counts.subarray(0, k), below: below.subarray(0, k + 1), tieTerm };
+  return { values: values.subarray(0, k), counts: counts.subarray(0, k), size: n, tieTerm };
 }
 
 /**
@@ -58,10 +56,10 @@ export function groupedRankSums(x: TieGroups, y: TieGroups, d: number): RankSums
   const xc = x.counts;
   const yv = y.values;
   const yc = y.counts;
-  const yBelow = y.below;
   const kx = xv.length;
   const ky = yv.length;
   let j = 0;
+  let below = 0;
   let yLess = 0;
   let yEqual = 0;
   let tieTerm = y.tieTerm;
@@ -69,8 +67,8 @@ export function groupedRankSums(x: TieGroups, y: TieGroups, d: number): RankSums
     const w = xv[i] - d;
     let cx = xc[i++];
     while (i < kx && xv[i] - d === w) cx += xc[i++];
-    while (j < ky && yv[j] < w) j++;
-    yLess += cx * yBelow[j];
+    while (j < ky && yv[j] < w) below += yc[j++];
+    yLess += cx * below;
     if (j < ky && yv[j] === w) {
       const cy = yc[j];
       const t = cx + cy;
@@ -80,7 +78,7 @@ export function groupedRankSums(x: TieGroups, y: TieGroups, d: number): RankSums
       tieTerm += cx * cx * cx - cx;
     }
   }
-  const n = x.below[kx];
+  const n = x.size;
   return { rankSumX: (n * (n + 1)) / 2 + yLess + yEqual / 2, tieTerm };
 }
 

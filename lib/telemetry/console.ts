@@ -7,6 +7,12 @@ const counts = (byClass: Record<string, number>) =>
     .map(([name, n]) => `${n} ${name}`)
     .join(', ');
 
+/** `median 12 ms, slowest 31 ms` */
+function fetchTimes(ms: readonly number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return `median ${Math.round(sorted[Math.floor((sorted.length - 1) / 2)])} ms, slowest ${Math.round(sorted[sorted.length - 1])} ms`;
+}
+
 /** `analysis 01J… succeeded: Pass, score 100`, `analysis 01J… fetched 'latency' (experiment) from prometheus: 121 points in 12 ms`. */
 export function eventLine(c: AnalysisContext, e: AnalysisEvent): string {
   const analysis = `analysis ${c.executionId}`;
@@ -15,6 +21,8 @@ export function eventLine(c: AnalysisContext, e: AnalysisEvent): string {
       return `${analysis} started: config ${c.canaryConfigId ?? '(unknown)'} of ${e.application}, ${e.metrics} metric${e.metrics === 1 ? '' : 's'}, judge ${c.judge}`;
     case 'metricFetched':
       return `${analysis} fetched '${e.metric}' (${e.side}) from ${e.source}: ${e.points} points in ${Math.round(e.ms)} ms`;
+    case 'fetchesTimed':
+      return `${analysis} fetched ${e.ms.length} series from ${e.source}: ${fetchTimes(e.ms)}`;
     case 'metricFetchFailed':
       return `${analysis} fetching '${e.metric}' (${e.side}) from ${e.source} failed after ${Math.round(e.ms)} ms${e.retryable ? ' (will retry)' : ''}: ${e.error}`;
     case 'judged':

@@ -10,7 +10,8 @@ export const METRIC_NAMES = ['AnalysesStarted', 'AnalysesFinished', 'MetricClass
 export interface Datum {
   name: (typeof METRIC_NAMES)[number];
   unit: 'Count' | 'Milliseconds';
-  value: number;
+  /** Several values: one line holds them all (EMF keeps each for the statistics). */
+  value: number | number[];
   /** Few distinct values each (verdicts, classes, source types, judges): never ids. */
   dimensions: Record<string, string>;
 }
@@ -21,7 +22,7 @@ export function emfData(c: AnalysisContext, e: AnalysisEvent): Datum[] {
       return [{ name: 'AnalysesStarted', unit: 'Count', value: 1, dimensions: {} }];
     case 'analysisFinished':
       return [{ name: 'AnalysesFinished', unit: 'Count', value: 1, dimensions: { Verdict: e.status === 'succeeded' ? e.verdict : 'Terminal' } }];
-    case 'metricFetched':
+    case 'fetchesTimed':
       return [{ name: 'FetchLatency', unit: 'Milliseconds', value: e.ms, dimensions: { Source: e.source } }];
     case 'metricFetchFailed':
       return [{ name: 'FetchErrors', unit: 'Count', value: 1, dimensions: { Source: e.source } }];
@@ -30,6 +31,7 @@ export function emfData(c: AnalysisContext, e: AnalysisEvent): Datum[] {
         { name: 'JudgeDuration', unit: 'Milliseconds', value: e.ms, dimensions: { Judge: c.judge } },
         ...Object.entries(e.classifications).map(([name, n]): Datum => ({ name: 'MetricClassifications', unit: 'Count', value: n, dimensions: { Classification: name } })),
       ];
+    case 'metricFetched':
     case 'warning':
       return [];
   }

@@ -16,6 +16,8 @@ export type AnalysisEvent =
   | { event: 'analysisStarted'; application: string; metrics: number }
   | { event: 'metricFetched'; source: string; metric: string; side: string; points: number; ms: number }
   | { event: 'metricFetchFailed'; source: string; metric: string; side: string; ms: number; retryable: boolean; error: string }
+  /** The durations of an analysis' fetches from one source, told once by Mix (one EMF line, not 40). */
+  | { event: 'fetchesTimed'; source: string; ms: number[] }
   | { event: 'judged'; ms: number; score: number; verdict: string; classifications: Record<string, number> }
   | { event: 'analysisFinished'; status: 'succeeded'; verdict: string; score: number }
   | { event: 'analysisFinished'; status: 'terminal'; stage: string; error: string }
@@ -23,9 +25,9 @@ export type AnalysisEvent =
 
 export type Level = 'debug' | 'info' | 'warn';
 
-/** Each fetch is detail (a 20-metric analysis makes 40); failures and terminal ends are warnings. */
+/** Each fetch is detail (a 20-metric analysis makes 40), and so are their durations (EMF carries them); failures and terminal ends are warnings. */
 export function levelOf(e: AnalysisEvent): Level {
-  if (e.event === 'metricFetched') return 'debug';
+  if (e.event === 'metricFetched' || e.event === 'fetchesTimed') return 'debug';
   if (e.event === 'metricFetchFailed' || e.event === 'warning' || (e.event === 'analysisFinished' && e.status === 'terminal')) return 'warn';
   return 'info';
 }

@@ -8,16 +8,22 @@ import { eventLine } from './console.ts';
 import { emfData, METRICS_NAMESPACE } from './emf.ts';
 import { levelOf, safeSink, type Telemetry } from './events.ts';
 
+/** Values of one metric per EMF line: Powertools publishes by itself at 100, and drops the dimensions then. */
+const VALUES_PER_LINE = 99;
+
 export function powertoolsTelemetry(): Telemetry {
   const logger = new Logger();
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
   return safeSink((context, event) => {
     const { event: name, ...fields } = event;
     logger[levelOf(event)](eventLine(context, event), { ...context, event: name, ...fields });
     for (const datum of emfData(context, event)) {
-      const single = metrics.singleMetric();
-      single.addDimensions(datum.dimensions);
-      single.addMetric(datum.name, MetricUnit[datum.unit], datum.value);
+      const values = typeof datum.value === 'number' ? [datum.value] : datum.value;
+      for (let i = 0; i < values.length; i += VALUES_PER_LINE) {
+        const line = new Metrics({ namespace: METRICS_NAMESPACE });
+        line.addDimensions(datum.dimensions);
+        for (const value of values.slice(i, i + VALUES_PER_LINE)) line.addMetric(datum.name, MetricUnit[datum.unit], value);
+        line.publishStoredMetrics();
+      }
     }
   });
 }

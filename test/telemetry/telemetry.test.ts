@@ -24,6 +24,22 @@ describe('events', () => {
       'analysis 01JTEST judged by NetflixACAJudge-v1.0 in 2 ms: Marginal, score 50 (1 Pass, 1 High)',
     );
     expect(eventLine(context, { event: 'analysisFinished', status: 'terminal', stage: 'fetch', error: 'no answer' })).toBe('analysis 01JTEST terminal in fetch: no answer');
+    expect(eventLine(context, { event: 'fetchesTimed', source: 'prometheus', ms: [12, 3, 31, 9] })).toBe('analysis 01JTEST fetched 4 series from prometheus: median 9 ms, slowest 31 ms');
+  });
+
+  it('put the fetches of an analysis in one EMF line per source, at most 99 values a line', () => {
+    expect(emfData(context, { event: 'metricFetched', source: 'prometheus', metric: 'm', side: 'control', points: 1, ms: 2 })).toEqual([]);
+    const lines: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => lines.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      powertoolsTelemetry().emit(context, { event: 'fetchesTimed', source: 'cloudwatch', ms: Array.from({ length: 150 }, (_, i) => i) });
+    } finally {
+      process.stdout.write = write;
+    }
+    const emf = lines.join('').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    expect(emf.map((l) => [l.Source, l.FetchLatency.length])).toEqual([['cloudwatch', 99], ['cloudwatch', 51]]);
+    expect(emf.flatMap((l) => l.FetchLatency)).toEqual(Array.from({ length: 150 }, (_, i) => i));
   });
 
   it('count as EMF metrics with few-valued dimensions, never ids', () => {
@@ -144,7 +160,11 @@ describeWithPrometheus('telemetry of an analysis through the Lambda sink', () =>
     const named = (name: string) => emf.filter((l) => name in l);
     expect(named('AnalysesStarted').length).toBeGreaterThanOrEqual(1);
     expect(named('AnalysesFinished').map((l) => l.Verdict)).toContain('Marginal');
-    expect(named('FetchLatency').filter((l) => l.Source === 'prometheus').length).toBeGreaterThanOrEqual(4); // 2 metrics × 2 sides
+    // One line for the analysis' 4 fetches (2 metrics × 2 sides), their durations its values.
+    const latency = named('FetchLatency');
+    expect(latency.map((l) => l.Source)).toEqual(['prometheus']);
+    expect(latency[0].FetchLatency).toHaveLength(4);
+    for (const ms of latency[0].FetchLatency) expect(ms).toBeGreaterThanOrEqual(0);
     expect(named('JudgeDuration').map((l) => l.Judge)).toContain('NetflixACAJudge-v1.0');
     expect(named('MetricClassifications').map((l) => [l.Classification, l.MetricClassifications]).sort()).toEqual([['High', 1], ['Pass', 1]]);
     for (const l of emf) expect(l._aws.CloudWatchMetrics[0].Namespace).toBe('canaria');

@@ -15,12 +15,12 @@ const nonFiniteAsString = (_key: string, v: unknown) => (typeof v === 'number' &
 function holdsNonFinite(value: unknown, depth = 0): boolean {
   if (typeof value === 'number') return !Number.isFinite(value);
   if (typeof value !== 'object' || value === null) return false;
-  if (depth >= 100) return true;
+  if (depth >= 100 || typeof (value as { toJSON?: unknown }).toJSON === 'function') return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) if (holdsNonFinite(value[i], depth + 1)) return true;
     return false;
   }
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return true;
-  for (const key in value) if (holdsNonFinite((value as Record<string, unknown>)[key], depth + 1)) return true;
+  // The keys JSON.stringify writes: own and enumerable.
+  for (const key of Object.keys(value)) if (holdsNonFinite((value as Record<string, unknown>)[key], depth + 1)) return true;
   return false;
 }

@@ -4,6 +4,7 @@ import { ExecutionStore } from '../../lib/analysis/executions.ts';
 import { mix, type TaskDeps } from '../../lib/analysis/tasks.ts';
 import { deployedAccounts } from '../../lib/metrics/sources.ts';
 import { storageFromEnvironment } from '../../lib/store/aws-clients.ts';
+import { powertoolsTelemetry } from '../../lib/telemetry/powertools.ts';
 import { unused } from './deps.ts';
 
 const deps: TaskDeps = {
@@ -11,6 +12,8 @@ const deps: TaskDeps = {
   configs: unused('mixMetrics', 'config store'),
   accounts: deployedAccounts(),
   now: Date.now,
+  // Mix tells the fetches' durations (FetchLatency).
+  telemetry: powertoolsTelemetry(),
 };
 
 export const handler = (input: Parameters<typeof mix>[0]) => mix(input, deps);

@@ -156,7 +156,7 @@ export function prepareExecution(
  * The plan of an execution: its fetches as (metric, side) indices, and what each fetch's sets
  * may take of the state, in UTF-8 bytes: the budget less the reserve, the plan itself and each
  * result's own overhead, shared equally. With 500 metrics (1,000 fetches) that share is about
- * 140 bytes, so every set goes through S3 and the state holds 1,000 × `{"stored":true}`.
+ * 125 bytes, so every set goes through S3 and the state holds 1,000 × `{"stored":true,"ms":N}`.
  */
 export function planExecution(executionId: string, config: CanaryConfig, metricsAccountName: string | undefined, fetchDeadlineMillis: number): Plan {
   const fetches = config.metrics.flatMap((_, metric) => SIDES.map((side) => ({ metric, side })));

@@ -234,7 +234,10 @@ export const mix = /* @__PURE__ */ bounded(async ({ executionId, fetched }: MixI
   return { metricSetPairListId, storedSets };
 });
 
-/** The fetches' durations, one event per source (results from before they had one are left out). */
+/**
+ * The fetches' durations, one event per source (results from before they had one are left out).
+ * Told before Mix's work: a retried Mix tells them again.
+ */
 function tellFetchTimes(deps: TaskDeps, context: AnalysisContext, config: CanaryConfig, fetched: readonly FetchResult[]): void {
   if (!deps.telemetry) return;
   const bySource = new Map<string, number[]>();

@@ -47,9 +47,9 @@ export function tieGroups(sorted: Float64Array): TieGroups {
  * the x part's rank sum is n(n+1)/2 + #{y < x − d} + ½·#{y = x − d} over all pairs, and Σ(t³ − t)
  * changes from the two samples' own only where a group of x − d meets a group of y. x − d stays
  * sorted because float subtraction of a constant is monotonic, but distinct x may become equal,
- * so their groups join. Every term is an integer or a half-integer below 2^53 (n + m ≤ 208,000;
- * LIMITS.series allows 100,000 a side), so the sums are exact and bit-identical to ranking the
- * concatenation from scratch.
+ * so their groups join. Every term is an integer or a half-integer below 2^53 (while
+ * n + m < 208,064, where (n + m)³ reaches 2^53; LIMITS.series allows 100,000 a side), so for a
+ * finite d the sums are exact and bit-identical to ranking the concatenation from scratch.
  */
 export function groupedRankSums(x: TieGroups, y: TieGroups, d: number): RankSums {
   const xv = x.values;

@@ -8,7 +8,7 @@ import { eventLine } from './console.ts';
 import { emfData, METRICS_NAMESPACE } from './emf.ts';
 import { levelOf, safeSink, type Telemetry } from './events.ts';
 
-/** Values of one metric per EMF line: Powertools publishes by itself at 100, and drops the dimensions then. */
+/** Values of one metric per EMF line: Powertools publishes by itself at the 100th and clears the dimensions, so the explicit publish after it would find nothing. */
 const VALUES_PER_LINE = 99;
 
 export function powertoolsTelemetry(): Telemetry {

@@ -31,6 +31,7 @@ describe('kayentaJson', () => {
     expect(kayentaJson({ a: [1, NaN, Infinity, -Infinity], b: undefined, c: -0 })).toBe('{"a":[1,"NaN","Infinity","-Infinity"],"c":0}');
     expect(kayentaJson({ a: [1, 2], b: 'x' }, 2)).toBe(JSON.stringify({ a: [1, 2], b: 'x' }, null, 2));
     expect(kayentaJson({ toJSON: () => ({ v: NaN }) })).toBe('{"v":"NaN"}');
+    expect(kayentaJson([Object.assign([1], { toJSON: () => [NaN] })])).toBe('[["NaN"]]');
     expect(kayentaJson(NaN)).toBe('"NaN"');
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;

@@ -183,6 +183,11 @@ describeWithPrometheus('the packaged artifact', () => {
     // Every task of the definition ran from its function's bundle, but RecordFailure.
     const ran = Object.fromEntries([...machine.tasks].map(([state, f]) => [state, f.invocations > 0]));
     expect(ran).toMatchObject({ Plan: true, FetchOne: true, Mix: true, Judge: true, Record: true, RecordFailure: false });
+    // Its telemetry from the bundles: Mix's one FetchLatency line holds both fetches' durations.
+    const emf = (name: string) => ([...functions.values()].find((f) => f.fn.name === name)?.log() ?? '').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    expect(emf('mixMetrics').filter((l) => 'FetchLatency' in l).map((l) => [l.Source, l.FetchLatency.length])).toEqual([['prometheus', 2]]);
+    expect(emf('fetch').filter((l) => 'FetchLatency' in l)).toEqual([]);
+    expect(emf('judge').map((l) => l.Judge).filter(Boolean)).toContain('NetflixACAJudge-v1.0');
   });
 
   it('answers POST /v1/judgements (the judgements bundle) with the verdict of the analysis it started and waited for', async () => {

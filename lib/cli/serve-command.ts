@@ -42,7 +42,7 @@ Options:
                             - {name: cw, type: cloudwatch, region: eu-west-1}
       --auth            require API keys (see above)
   -q, --quiet           no request lines (analyses are still logged)
-  -v, --verbose         also a line per metric fetched (metric, side, source, points, ms)
+  -v, --verbose         also a line per metric fetched (metric, side, source, points, ms) and their summary
   -h, --help            show this help
 `;
 

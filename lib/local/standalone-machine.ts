@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { lookEnd, lookNext, lookStart, standaloneFailure, type LoopState, type StandaloneDeps, type StandaloneStarter } from '../analysis/standalone-tasks.ts';
 import type { StandaloneRecord } from '../analysis/standalone.ts';
 import { sleep } from '../metrics/retry.ts';
-import type { LocalStateMachine } from './state-machine.ts';
+import { KNOWN_DEFINITION, type LocalStateMachine } from './state-machine.ts';
 
 const ASL_FILE = new URL('../../functions/standalone.asl.yml', import.meta.url);
 
@@ -24,7 +24,7 @@ export const realClock: Clock = { now: () => Date.now(), sleep: (ms, signal) => 
 /** The longest a look's analysis is awaited (the canary state machine's own limit is 280 s). */
 const LOOK_WAIT_MS = 600_000;
 
-function loadDefinition(): Record<string, unknown> {
+export function loadDefinition(): Record<string, unknown> {
   const text = readFileSync(ASL_FILE, 'utf8')
     .replace(/\$\{(\w+)FunctionArn\}/g, (_, name: string) => `arn:aws:lambda:us-east-1:000000000000:function:canaria-${name}`)
     .replace('${CanaryStateMachineArn}', 'arn:aws:states:us-east-1:000000000000:stateMachine:canaria-canary');
@@ -48,7 +48,7 @@ interface Run {
 }
 
 export class LocalStandaloneMachine implements StandaloneStarter {
-  private readonly machine = new StateMachine(loadDefinition() as never, { validationOptions: { checkArn: false } });
+  private readonly machine = new StateMachine(loadDefinition() as never, KNOWN_DEFINITION);
   private readonly runs = new Map<string, Run>();
   private stopping = false;
   private readonly deps: StandaloneDeps;

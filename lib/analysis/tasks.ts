@@ -244,7 +244,9 @@ function tellFetchTimes(deps: TaskDeps, context: AnalysisContext, config: Canary
   fetched.forEach((f, i) => {
     const source = config.metrics[Math.floor(i / SIDES.length)]?.query?.type;
     if (source === undefined || typeof f.ms !== 'number') return;
-    bySource.set(source, [...(bySource.get(source) ?? []), f.ms]);
+    const times = bySource.get(source);
+    if (times) times.push(f.ms);
+    else bySource.set(source, [f.ms]);
   });
   for (const [source, ms] of bySource) deps.telemetry.emit(context, { event: 'fetchesTimed', source, ms });
 }

@@ -48,16 +48,15 @@ export function meanRatio(control: ArrayLike<number>, experiment: ArrayLike<numb
   return e / c;
 }
 
-/** Common-language effect size P(E > C) + ½P(E = C), from sorted samples. */
-export function clesSorted(controlSorted: Float64Array, experimentSorted: Float64Array): number {
-  const m = experimentSorted.length;
-  const n = controlSorted.length;
-  const r1 = rankSumsOf(experimentSorted, controlSorted)(0).rankSumX;
-  return (2 * r1 - m * (m + 1)) / (2 * n * m);
+/** Common-language effect size P(E > C) + ½P(E = C), from E's rank sum at no shift (m = |E|, n = |C|). */
+function clesOf(experimentRankSum: number, m: number, n: number): number {
+  return (2 * experimentRankSum - m * (m + 1)) / (2 * n * m);
 }
 
 export function cles(control: ArrayLike<number>, experiment: ArrayLike<number>): number {
-  return clesSorted(sortedCopy(control), sortedCopy(experiment));
+  const e = sortedCopy(experiment);
+  const c = sortedCopy(control);
+  return clesOf(rankSumsOf(e, c)(0).rankSumX, e.length, c.length);
 }
 
 export interface MetricClassificationOutcome {
@@ -115,9 +114,11 @@ export function classifyMetric(
     c = sortedCopy(cRaw);
   }
 
-  const mw = mannWhitneySorted(e, c, options.confidenceLevel);
+  // One set of tie groups for the interval and the effect size.
+  const rankSumsAt = rankSumsOf(e, c);
+  const mw = mannWhitneySorted(e, c, options.confidenceLevel, rankSumsAt);
   const ratio = meanRatio(cRaw, eRaw);
-  const effectSize = params.measure === 'cles' ? clesSorted(c, e) : ratio;
+  const effectSize = params.measure === 'cles' ? clesOf(rankSumsAt(0).rankSumX, e.length, c.length) : ratio;
   const upperBound = options.tolerance * Math.abs(mw.estimate);
   const lowerBound = -upperBound;
   const test = {

@@ -9,6 +9,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Account } from '../config/accounts.ts';
 import { BadRequestError } from '../errors.ts';
+import { GetFailure, httpGet, type GetResult } from './http-get.ts';
 import { buildPrometheusQuery } from './prometheus-query.ts';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { rememberSecret } from './known-secrets.ts';
@@ -170,51 +171,10 @@ class PrometheusHttpError extends Error {
   }
 }
 
-/** The read of a body failed (a timeout, a broken connection) after `bytesRead` bytes. */
-class BodyReadError extends Error {
-  readonly bytesRead: number;
-  constructor(bytesRead: number, cause: unknown) {
-    super('the body could not be read', { cause });
-    this.bytesRead = bytesRead;
-  }
-}
-
-/**
- * The body, read up to `maxBytes`: an answer that declares more (Content-Length) is not read,
- * one that sends more is cancelled there (the connection is dropped); `over` says so.
- */
-async function readCapped(res: Response, maxBytes: number): Promise<{ body: Buffer; over: false } | { over: true; declared?: number }> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    return { over: true, declared };
-  }
-  if (!res.body) return { body: Buffer.alloc(0), over: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>;
-    try {
-      chunk = await reader.read();
-    } catch (err) {
-      throw new BodyReadError(size, err);
-    }
-    if (chunk.done) break;
-    size += chunk.value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return { over: true };
-    }
-    chunks.push(chunk.value);
-  }
-  return { body: Buffer.concat(chunks, size), over: false };
-}
-
-/** "ECONNREFUSED", "other side closed": the innermost cause of an undici error (codes, but not undici's own). */
+/** "ECONNREFUSED", "socket hang up": the innermost cause of a network error, its code where it has one. */
 function networkCause(err: unknown): string {
   const describe = (e: { code?: unknown; message?: unknown } | undefined, fallback: string) =>
-    typeof e?.code === 'string' && !e.code.startsWith('UND_ERR') ? e.code : typeof e?.message === 'string' && e.message ? e.message : fallback;
+    typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' && e.message ? e.message : fallback;
   let e = err as { cause?: unknown; code?: unknown; message?: unknown } | undefined;
   let best = describe(e, String(err));
   for (let depth = 0; e?.cause && depth < 4; depth++) {
@@ -333,36 +293,30 @@ export class PrometheusSource implements MetricSource {
 
   /** One attempt: the parsed body of a 2xx answer, read within the timeout and the byte cap. */
   private async get(url: URL, signal?: AbortSignal): Promise<unknown> {
-    // Before the request, outside its error handling: a secret or credentials that cannot be had are no network error.
-    // Uncompressed: fetch would otherwise ask for gzip, and inflating an answer costs more CPU than
-    // its transfer saves on the networks canaria reads Prometheus over (a 2.8 KB answer: 1.5-2.3 ms
-    // of CPU with gzip, 0.9-1.1 without; a 161 KB one: 5.2-7.5 against 3.1-4.0), which a 256 MB
-    // Lambda, with about a seventh of a vCPU, pays several times over. Not signed under SigV4.
-    const headers = { ...(await this.headers(url)), 'accept-encoding': 'identity' };
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    let res: Response;
+    let res: GetResult;
     try {
-      res = await fetch(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      res = await httpGet(url, {
+        headers: (u) => this.headers(u),
+        timeoutMs: this.timeoutMs,
+        signal,
+        maxBytes: (status) => (status >= 200 && status < 300 ? this.limits.maxBytesPerAnswer : Math.min(this.limits.maxBytesPerAnswer, ERROR_BODY_BYTES)),
+      });
     } catch (err) {
-      if (signal?.aborted) throw err;
-      if (timeout.aborted) throw new PrometheusHttpError(`no answer within ${this.timeoutMs} ms`, true);
-      throw new PrometheusHttpError(`cannot reach ${url.origin}: ${networkCause(err)}`, true);
-    }
-    const cap = res.ok ? this.limits.maxBytesPerAnswer : Math.min(this.limits.maxBytesPerAnswer, ERROR_BODY_BYTES);
-    let read: Awaited<ReturnType<typeof readCapped>>;
-    try {
-      read = await readCapped(res, cap);
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      const bytesRead = err instanceof BodyReadError ? err.bytesRead : 0;
-      // Retried like a timeout or a refused connection before the headers.
-      if (timeout.aborted) {
-        throw new PrometheusHttpError(`HTTP ${res.status} but the body was not complete within ${this.timeoutMs} ms (${formatBytes(bytesRead)} read)`, true);
+      // A secret or credentials that cannot be had are no network error; an abort is the caller's.
+      if (!(err instanceof GetFailure)) throw err;
+      if (err.status === undefined) {
+        if (err.timedOut) throw new PrometheusHttpError(`no answer within ${this.timeoutMs} ms`, true);
+        throw new PrometheusHttpError(`cannot reach ${url.origin}: ${networkCause(err.cause)}`, true);
       }
-      throw new PrometheusHttpError(`HTTP ${res.status} but the connection broke while the body was read (${formatBytes(bytesRead)} read): ${networkCause(err)}`, true);
+      // Retried like a timeout or a refused connection before the headers.
+      if (err.timedOut) {
+        throw new PrometheusHttpError(`HTTP ${err.status} but the body was not complete within ${this.timeoutMs} ms (${formatBytes(err.bytesRead)} read)`, true);
+      }
+      throw new PrometheusHttpError(`HTTP ${err.status} but the connection broke while the body was read (${formatBytes(err.bytesRead)} read): ${networkCause(err.cause)}`, true);
     }
-    if (!res.ok) {
-      const text = read.over ? '' : read.body.toString('utf8');
+    const ok = res.status >= 200 && res.status < 300;
+    if (!ok) {
+      const text = res.over ? '' : res.body.toString('utf8');
       let detail = text.slice(0, 300);
       try {
         detail = (JSON.parse(text) as { error?: string }).error ?? detail;
@@ -372,19 +326,20 @@ export class PrometheusSource implements MetricSource {
       const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
       throw new PrometheusHttpError(`HTTP ${res.status}: ${detail}`, retryable);
     }
-    if (read.over) {
-      const size = read.declared === undefined ? `the read was stopped after ${formatBytes(cap)}` : `its Content-Length is ${formatBytes(read.declared)}`;
+    if (res.over) {
+      const cap = this.limits.maxBytesPerAnswer;
+      const size = res.declared === undefined ? `the read was stopped after ${formatBytes(cap)}` : `its Content-Length is ${formatBytes(res.declared)}`;
       throw new PrometheusHttpError(
         `the answer is larger than the cap of ${formatBytes(cap)} (limits.maxBytesPerAnswer; ${size}): narrow the query, aggregate it or use a longer step`,
         false,
       );
     }
     // One piece, bounded by the cap: 0.15–0.4 s for 16 MB.
-    const text = read.body.toString('utf8');
+    const text = res.body.toString('utf8');
     try {
       return JSON.parse(text);
     } catch (err) {
-      throw new WrongShapeError(`a body that is not JSON (HTTP ${res.status}, ${formatBytes(read.body.length)}: ${(err as Error).message})`);
+      throw new WrongShapeError(`a body that is not JSON (HTTP ${res.status}, ${formatBytes(res.body.length)}: ${(err as Error).message})`);
     }
   }
 

@@ -2,6 +2,7 @@
 // HTTP servers that fail on purpose (down, slow, 5xx, 4xx).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryConfigSchema, type CanaryMetricConfig } from '../../lib/config/canary-config.ts';
 import { mixAll } from '../../lib/metrics/mixer.ts';
@@ -332,6 +333,60 @@ describe('Prometheus source failures', () => {
     await expect(
       new PrometheusSource(account({ auth: { type: 'bearer', token: { env: 'CANARIA_TEST_PROM_SECRET' } } })).fetch({ metric, scope: scope() }),
     ).rejects.toThrow('environment variable CANARIA_TEST_PROM_SECRET is not set');
+  });
+
+  it('follows a redirect as fetch did: credentials kept within the origin, dropped for another', async () => {
+    const other = createServer((req, res) => {
+      requests.push(req);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(ok);
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    let to = '';
+    handler = (req, res) => (req.url!.startsWith('/old/') ? res.writeHead(301, { location: `${to}${req.url!.slice(4)}` }).end() : res.writeHead(200, { 'content-type': 'application/json' }).end(ok));
+    process.env.CANARIA_TEST_PROM_SECRET = 's3cret';
+    try {
+      const source = new PrometheusSource(account({ endpoint: `${url}/old`, auth: { type: 'bearer', token: { env: 'CANARIA_TEST_PROM_SECRET' } } }), { retry: fastRetry });
+      for (const target of [url, otherUrl]) {
+        to = target;
+        requests.length = 0;
+        expect((await source.fetch({ metric, scope: scope() }))[0].values).toEqual([1, 2]);
+        expect(requests.map((r) => [new URL(r.url!, 'http://x').pathname, r.headers.authorization])).toEqual([
+          ['/old/api/v1/query_range', 'Bearer s3cret'],
+          ['/api/v1/query_range', target === url ? 'Bearer s3cret' : undefined],
+        ]);
+      }
+      // A loop ends after 5 redirects, as the answer it stopped at.
+      handler = (req, res) => res.writeHead(302, { location: req.url! }).end('loop');
+      requests.length = 0;
+      await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow('after 1 attempt: HTTP 302: loop');
+      expect(requests).toHaveLength(6);
+    } finally {
+      delete process.env.CANARIA_TEST_PROM_SECRET;
+      other.closeAllConnections();
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+
+  it('reads an answer compressed although asked not to be, within the byte cap', async () => {
+    const big = JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: Array.from({ length: 200 }, (_, i) => [START + 60 * i, '1']) }] } });
+    let body = ok;
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(body));
+    const source = new PrometheusSource(account(), { retry: fastRetry, limits: { maxBytesPerAnswer: 1024 } });
+    expect((await source.fetch({ metric, scope: scope() }))[0].values).toEqual([1, 2]);
+    // Under the cap compressed, over it once inflated.
+    body = big;
+    expect(gzipSync(big).length).toBeLessThan(1024);
+    await expect(source.fetch({ metric, scope: scope() })).rejects.toThrow('the answer is larger than the cap of 1 KiB (limits.maxBytesPerAnswer; the read was stopped after 1 KiB)');
+  });
+
+  it('keeps its connection alive between queries', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(ok);
+    requests.length = 0;
+    const source = new PrometheusSource(account(), { retry: fastRetry });
+    for (let i = 0; i < 3; i++) await source.fetch({ metric, scope: scope() });
+    expect(requests).toHaveLength(3);
+    expect(new Set(requests.map((r) => r.socket))).toHaveProperty('size', 1);
   });
 
   it('signs requests with SigV4 for Amazon Managed Prometheus', async () => {

@@ -21,10 +21,21 @@ export interface FetchRef {
 
 /**
  * What Plan puts in the state (`$.plan`), once for all fetches: the Map's ItemSelector gives each
- * FetchOne these fields with its own FetchRef. The execution input, an inline config included,
+ * FetchOne `fetchWith` and its own FetchRef. The execution input, an inline config included,
  * stays out of the state (it is in the request document).
  */
-export interface Plan {
+export interface Plan extends FetchWith {
+  fetchWith: FetchWith;
+  fetches: FetchRef[];
+}
+
+/**
+ * What every fetch of an execution shares. In the plan twice: as `fetchWith`, which the ItemSelector
+ * hands on whole (two paths per item, not six: the local interpreter's ItemSelector work per
+ * analysis halves), and at its top, read by the ItemSelector of the previous definition (an
+ * execution started before a deploy that runs Plan after it).
+ */
+export interface FetchWith {
   executionId: string;
   /** The request's account names (null: the first account of each query type). */
   metricsAccountName: string | null;
@@ -32,16 +43,23 @@ export interface Plan {
   fetchDeadlineMillis: number;
   /** Metric sets of one fetch up to this many bytes of JSON (UTF-8) travel back in the state; larger ones go through S3. */
   inlineBytes: number;
-  fetches: FetchRef[];
 }
 
-/** FetchOne's input: the plan's shared fields and one FetchRef (ItemSelector in the ASL). */
+/** FetchOne's input: `{fetchWith, ref}` (the ItemSelector), or the previous definition's flat FetchItem. */
+export type FetchOneInput = { fetchWith: FetchWith; ref: FetchRef } | FetchItem;
+
+/** One fetch: the shared fields and its FetchRef. */
 export interface FetchItem extends FetchRef {
   executionId: string;
   metricsAccountName?: string | null;
   inlineBytes: number;
   /** Absent for inputs of older definitions: no deadline then. */
   fetchDeadlineMillis?: number;
+}
+
+/** The fetch an input of FetchOne asks for, from either form. */
+export function fetchItemOf(input: FetchOneInput): FetchItem {
+  return 'ref' in input ? { ...input.fetchWith, ...input.ref } : input;
 }
 
 // The state's size. Step Functions refuses a state input or output, a task's input or result,
@@ -160,10 +178,12 @@ export function prepareExecution(
  */
 export function planExecution(executionId: string, config: CanaryConfig, metricsAccountName: string | undefined, fetchDeadlineMillis: number): Plan {
   const fetches = config.metrics.flatMap((_, metric) => SIDES.map((side) => ({ metric, side })));
-  const plan: Plan = { executionId, metricsAccountName: metricsAccountName ?? null, fetchDeadlineMillis, inlineBytes: STATE_BUDGET_BYTES, fetches };
-  const fixed = utf8({ plan, fetched: [] }) + fetches.length * RESULT_OVERHEAD_BYTES;
+  const planWith = (inlineBytes: number): Plan => {
+    const fetchWith: FetchWith = { executionId, metricsAccountName: metricsAccountName ?? null, fetchDeadlineMillis, inlineBytes };
+    return { ...fetchWith, fetchWith, fetches };
+  };
+  const fixed = utf8({ plan: planWith(STATE_BUDGET_BYTES), fetched: [] }) + fetches.length * RESULT_OVERHEAD_BYTES;
   const free = STATE_BUDGET_BYTES - RESERVED_BYTES - fixed;
   if (free < 0) throw new Error(`the plan of ${fetches.length} fetches takes ${fixed} bytes, more than the state may hold`);
-  plan.inlineBytes = Math.floor(free / fetches.length);
-  return plan;
+  return planWith(Math.floor(free / fetches.length));
 }

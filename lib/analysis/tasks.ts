@@ -17,7 +17,7 @@ import { redactSecrets } from '../metrics/known-secrets.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { AnalysisContext, AnalysisEvent } from '../telemetry/events.ts';
 import { failure, setsName, type ExecutionException, type Stage } from './executions.ts';
-import { FETCH_PHASE_SECONDS, planExecution, SIDES, type FetchItem, type Plan } from './prepare.ts';
+import { FETCH_PHASE_SECONDS, fetchItemOf, planExecution, SIDES, type FetchOneInput, type Plan } from './prepare.ts';
 import { createExecution, directExecutionId } from './start.ts';
 import { judgeTask } from './judge-task.ts';
 import { bounded, contextOf, tell, type TaskDeps } from './task-support.ts';
@@ -119,7 +119,8 @@ export const plan = /* @__PURE__ */ bounded(async (planInput: PlanInput, deps: T
  */
 export type FetchResult = ({ sets: unknown[] } | { stored: true }) & { ms?: number };
 
-export const fetchOne = /* @__PURE__ */ bounded(async (item: FetchItem, deps: TaskDeps): Promise<FetchResult> => {
+export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, deps: TaskDeps): Promise<FetchResult> => {
+  const item = fetchItemOf(input);
   const started = deps.now();
   const untilDeadline = item.fetchDeadlineMillis === undefined ? Infinity : item.fetchDeadlineMillis - started;
   const document = deps.executions.document(item.executionId);
@@ -344,7 +345,7 @@ export function taskHandlers(deps: TaskDeps) {
   return {
     Plan: (input: unknown) => plan(input as PlanInput, deps),
     PlanDirect: (input: unknown) => plan(input as PlanInput, deps),
-    FetchOne: (input: unknown) => fetchOne(input as FetchItem, deps),
+    FetchOne: (input: unknown) => fetchOne(input as FetchOneInput, deps),
     Mix: (input: unknown) => mix(input as MixInput, deps),
     Judge: (input: unknown) => judgeTask(input as { executionId: string; metricSetPairListId: string }, deps),
     Record: (input: unknown) => record(input as Parameters<typeof record>[0], deps).then(() => null),

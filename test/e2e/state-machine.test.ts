@@ -2,7 +2,9 @@
 // would: a self-contained input instead of an execution the API recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionStore } from '../../lib/analysis/executions.ts';
+import { planExecution } from '../../lib/analysis/prepare.ts';
 import { executionStatus } from '../../lib/analysis/status.ts';
+import { taskHandlers, type TaskDeps } from '../../lib/analysis/tasks.ts';
 import { startEmulators, type Emulators } from '../../lib/local/emulators.ts';
 import { LocalStateMachine } from '../../lib/local/state-machine.ts';
 import { MetricAccounts } from '../../lib/metrics/sources.ts';
@@ -18,17 +20,19 @@ describeWithPrometheus('state machine started directly', () => {
   let emulators: Emulators;
   let machine: LocalStateMachine;
   let executions: ExecutionStore;
+  let deps: TaskDeps;
   beforeAll(async () => {
     prom = await startPrometheus([...CANARY_DATASET]);
     emulators = await startEmulators();
     const storage = createStorage(emulators);
     executions = new ExecutionStore(storage);
-    machine = new LocalStateMachine({
+    deps = {
       executions,
       configs: new ConfigStore(storage),
       accounts: new MetricAccounts([{ name: 'prom', type: 'prometheus', endpoint: prom.url }]),
       now: Date.now,
-    });
+    };
+    machine = new LocalStateMachine(deps);
   }, 60_000);
   afterAll(async () => {
     await emulators?.stop();
@@ -49,6 +53,19 @@ describeWithPrometheus('state machine started directly', () => {
     await machine.run(input, 'console-run-1');
     const record = await executions.get('console-run-1');
     expect(record).toMatchObject({ status: 'succeeded', application: 'console', canaryConfigId: 'ad-hoc', score: 100, classification: 'Pass' });
+  });
+
+  it("fetches as well for an execution of the previous definition, whose ItemSelector gave FetchOne the plan's fields flat", async () => {
+    await machine.run(input, 'console-run-3');
+    const doc = await executions.document('console-run-3');
+    const plan = planExecution('console-run-3', doc.config, undefined, Date.now() + 60_000);
+    const ref = plan.fetches[1];
+    const { FetchOne } = taskHandlers(deps);
+    const previous = { executionId: plan.executionId, metricsAccountName: plan.metricsAccountName, inlineBytes: plan.inlineBytes, fetchDeadlineMillis: plan.fetchDeadlineMillis, ...ref };
+    const [now, before] = (await Promise.all([FetchOne({ fetchWith: plan.fetchWith, ref }), FetchOne(previous)])) as Array<{ sets: Array<{ values: unknown[]; attributes: { query: string } }> }>;
+    expect(now.sets[0].attributes.query).toBe(`avg(${LATENCY.identical}{version="canary"})`);
+    expect(now.sets[0].values.length).toBeGreaterThan(100);
+    expect(before.sets).toEqual(now.sets);
   });
 
   it('fails the state machine, recording nothing, for an invalid direct input', async () => {

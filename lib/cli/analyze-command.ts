@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { ExecutionStore } from '../analysis/executions.ts';
+import { fetchItemOf, type FetchOneInput } from '../analysis/prepare.ts';
 import { createExecution } from '../analysis/start.ts';
 import { statusResponse } from '../analysis/status.ts';
 import { loadAccountsFile, type Account } from '../config/accounts.ts';
@@ -293,7 +294,7 @@ export async function analyzeCommand(args: string[]): Promise<number> {
       onTask: (state, input) => {
         if (!running) return;
         if (state === 'FetchOne') {
-          const item = input as { metric: number; side: string };
+          const item = fetchItemOf(input as FetchOneInput);
           const metric = config.metrics[item.metric].name;
           fetching.enterWith({ metric, side: item.side });
           const n = (fetchCalls.get(`${item.metric}/${item.side}`) ?? 0) + 1;

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ExecutionStore, MAX_EXECUTION_MILLIS } from '../../lib/analysis/executions.ts';
 import { SequenceStore } from '../../lib/analysis/sequences.ts';
-import { FETCH_PHASE_SECONDS } from '../../lib/analysis/prepare.ts';
+import { FETCH_PHASE_SECONDS, fetchItemOf, type FetchOneInput } from '../../lib/analysis/prepare.ts';
 import { createExecution } from '../../lib/analysis/start.ts';
 import { executionStatus } from '../../lib/analysis/status.ts';
 import { FETCH_TASK_BUDGET_MS, taskHandlers, type TaskDeps } from '../../lib/analysis/tasks.ts';
@@ -374,7 +374,7 @@ describe('a secret that cannot be read', () => {
   afterAll(async () => silent?.stop());
   const svc = useLocalService(() => ({
     accounts: [{ name: 'prom', type: 'prometheus', endpoint: silent.url, auth: { type: 'basic', username: 'reader', password: { env: VAR } } }],
-    stateMachine: { retryIntervalMs: 1, onTask: (state, input) => state === 'FetchOne' && fetchTasks.push((input as { side: string }).side) },
+    stateMachine: { retryIntervalMs: 1, onTask: (state, input) => state === 'FetchOne' && fetchTasks.push(fetchItemOf(input as FetchOneInput).side) },
   }));
 
   it('ends the analysis terminal at once, naming the account and the secret: one try, no TransientFetchError', async () => {

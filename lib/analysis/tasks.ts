@@ -186,6 +186,10 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
   );
   try {
     return await Promise.race([work, gaveUp]);
+  } catch (err) {
+    // Stopped by the budget: its reason, not what the stopped fetch threw (it may throw first).
+    if (controller.signal.aborted) return await gaveUp;
+    throw err;
   } finally {
     clearTimeout(timer);
   }

@@ -40,6 +40,22 @@ describe('canaria judge', () => {
     expect(fromStdin.stdout).toBe(fromFile);
   });
 
+  it('reads a file saved with a byte order mark (as some Windows editors write JSON), and non-ASCII names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'canaria-judge-'));
+    const fromFile = canaria(['judge', '--input', EXAMPLE]).stdout;
+    const withBom = join(dir, 'bom.json');
+    writeFileSync(withBom, `\ufeff${readFileSync(EXAMPLE, 'utf8')}`);
+    const r = canaria(['judge', '--input', withBom]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(fromFile);
+    const named = join(dir, 'named.json');
+    writeFileSync(named, withChange((b) => {
+      b.canaryConfig.metrics[0].name = 'latência p99 東';
+      b.metricSetPairList[0].name = 'latência p99 東';
+    }));
+    expect(JSON.parse(canaria(['judge', '--input', named]).stdout).results[0].name).toBe('latência p99 東');
+  });
+
   it('writes NaN as the string "NaN" and omits absent fields', () => {
     const body = withChange((b) => {
       b.canaryConfig.metrics[1].analysisConfigurations.canary.nanStrategy = 'remove';

@@ -12,6 +12,7 @@
 // and exits 0. BENCH_FETCH_ROUNDS sets the timed rounds of 40 fetches (default 10).
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,21 +202,30 @@ async function main(): Promise<void> {
       for (let r = 0; r < ROUNDS; r++) for (const item of items) samples.push(await timedFetch({ ...item, fetchDeadlineMillis: later }, deps));
     });
 
-    // Bytes: Prometheus' replies (decoded JSON) in one more round, outside the timing.
-    const realFetch = globalThis.fetch;
+    // Bytes: Prometheus' replies in one more round, outside the timing, counted by a wrapper of
+    // node:http's request (the source's client), put in place of the module's export.
+    const http = process.getBuiltinModule('node:http');
+    const realRequest = http.request;
     const replyBytes: number[] = [];
-    globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
-      const res = await realFetch(...args);
-      replyBytes.push((await res.clone().arrayBuffer()).byteLength);
-      return res;
-    };
+    http.request = ((...args: Parameters<typeof realRequest>) => {
+      const req = realRequest(...args);
+      req.on('response', (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => replyBytes.push(bytes));
+      });
+      return req;
+    }) as typeof realRequest;
+    syncBuiltinESMExports();
     try {
       await captured(async () => {
         for (const item of items) await fetchOne({ ...item, fetchDeadlineMillis: later }, deps);
       });
     } finally {
-      globalThis.fetch = realFetch;
+      http.request = realRequest;
+      syncBuiltinESMExports();
     }
+    if (replyBytes.length !== items.length) throw new Error(`counted ${replyBytes.length} Prometheus replies for ${items.length} fetches`);
     const resultBytes = fetched.map((r) => Buffer.byteLength(JSON.stringify(r), 'utf8'));
     const points = fetched.map((r) => ('sets' in r ? (r.sets as { values: unknown[] }[]).reduce((n, s) => n + s.values.length, 0) : NaN));
 

@@ -14,7 +14,7 @@ const AGENTS: Record<string, HttpAgent> = {
   'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS }),
   'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS }),
 };
-/** As fetch: a GET follows redirects, here up to 5. */
+/** A GET follows redirects, as fetch did, but at most 5 (fetch: 20); a longer chain is answered by its last reply. */
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -52,12 +52,16 @@ export class GetFailure extends Error {
 
 /**
  * GETs `url`. Rejects with GetFailure for the network and the timeout, with the signal's reason
- * when it aborts, and with what `headers` throws.
+ * when it aborts, and with a plain Error for what is no network failure: what `headers` throws
+ * (before the timeout starts: a slow secret is not a slow server), a header value node:http
+ * refuses, a redirect to something else than an http(s) URL.
  */
-export function httpGet(url: URL, options: GetOptions): Promise<GetResult> {
+export async function httpGet(url: URL, options: GetOptions): Promise<GetResult> {
   const { signal } = options;
+  signal?.throwIfAborted();
+  const first = await options.headers(url);
+  signal?.throwIfAborted();
   return new Promise<GetResult>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
     let req: ClientRequest | undefined;
     let status: number | undefined;
     let bytesRead = 0;
@@ -73,26 +77,29 @@ export function httpGet(url: URL, options: GetOptions): Promise<GetResult> {
       // Whatever is still open (a body over the cap, an aborted request) goes with its connection.
       if (!complete) req?.destroy();
     };
+    const refuse = (err: unknown) => settle(() => reject(err));
     const fail = (timedOut: boolean, cause?: unknown) => settle(() => reject(new GetFailure(timedOut, status, bytesRead, cause)));
     const timer = setTimeout(() => fail(true), options.timeoutMs);
-    const onAbort = () => settle(() => reject(signal!.reason));
+    const onAbort = () => refuse(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    const onResponse = (target: URL, hops: number, credentials: boolean, res: IncomingMessage) => {
-      res.on('error', (err) => fail(false, err));
+    const onResponse = (sent: ClientRequest, target: URL, hops: number, credentials: boolean, res: IncomingMessage) => {
+      res.on('error', (err) => sent === req && fail(false, err));
       status = res.statusCode ?? 0;
       const location = res.headers.location;
       if (REDIRECTS.has(status) && location !== undefined && hops < MAX_REDIRECTS) {
+        // Drained, not read: its connection goes back to the pool, and what befalls it no longer matters.
         res.resume();
         let next: URL;
         try {
           next = new URL(location, target);
         } catch {
-          return fail(false, new Error(`HTTP ${status} redirects to '${location}', which is no URL`));
+          return refuse(new Error(`HTTP ${status} redirects to '${location}', which is no URL`));
         }
-        if (!AGENTS[next.protocol]) return fail(false, new Error(`HTTP ${status} redirects to ${next.protocol} ${next.origin}, not http(s)`));
+        if (!AGENTS[next.protocol]) return refuse(new Error(`HTTP ${status} redirects to ${next.protocol} ${next.origin}, not http(s)`));
         status = undefined;
-        return void send(next, hops + 1, credentials && next.origin === url.origin);
+        const sameOrigin = credentials && next.origin === url.origin;
+        return void (sameOrigin ? options.headers(next) : Promise.resolve({})).then((headers) => send(next, hops + 1, sameOrigin, headers), refuse);
       }
       const cap = options.maxBytes(status);
       const declared = Number(res.headers['content-length'] ?? NaN);
@@ -110,36 +117,47 @@ export function httpGet(url: URL, options: GetOptions): Promise<GetResult> {
       });
     };
 
-    const send = async (target: URL, hops: number, credentials: boolean) => {
-      let headers: Record<string, string> = {};
-      if (credentials) {
-        try {
-          headers = await options.headers(target);
-        } catch (err) {
-          return settle(() => reject(err));
-        }
-      }
+    const send = (target: URL, hops: number, credentials: boolean, headers: Record<string, string>) => {
       if (settled) return;
       const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-      req = request(target, { agent: AGENTS[target.protocol], headers: { ...headers, 'accept-encoding': 'identity' } });
-      req.on('error', (err) => fail(false, err));
-      req.on('response', (res) => onResponse(target, hops, credentials, res));
-      req.end();
+      let sent: ClientRequest;
+      try {
+        sent = request(target, { agent: AGENTS[target.protocol], headers: { ...DEFAULT_HEADERS, ...trimmed(headers) } });
+      } catch (err) {
+        // A header value node:http refuses (a control character): the account's, not the network's.
+        return refuse(err);
+      }
+      req = sent;
+      sent.on('error', (err) => sent === req && fail(false, err));
+      sent.on('response', (res) => onResponse(sent, target, hops, credentials, res));
+      sent.end();
     };
-    void send(url, 0, true);
+    send(url, 0, true, first);
   });
+}
+
+/** Sent with every GET: JSON uncompressed, and who asks. */
+const DEFAULT_HEADERS = { accept: 'application/json', 'accept-encoding': 'identity', 'user-agent': 'canaria' };
+
+/** Header values without leading and trailing whitespace, as fetch sends them (a token read from a file ends in a newline). */
+function trimmed(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers)) out[name] = headers[name].replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  return out;
 }
 
 /**
  * The body as sent, or inflated when a server compressed it though asked not to (as fetch would
  * have); undefined when inflated it is larger than the cap.
  */
-function decoded(body: Buffer, encoding: string | undefined, cap: number): Buffer | undefined {
+function decoded(body: Buffer, header: string | undefined, cap: number): Buffer | undefined {
+  const encoding = header?.trim().toLowerCase();
   if (encoding === undefined || encoding === 'identity' || body.length === 0) return body;
   // Loaded only here: a cold Lambda need not load zlib for answers that are never compressed.
   const zlib = process.getBuiltinModule('node:zlib');
   const inflate =
     encoding === 'gzip' || encoding === 'x-gzip' ? zlib.gunzipSync : encoding === 'deflate' ? zlib.inflateSync : encoding === 'br' ? zlib.brotliDecompressSync : undefined;
+  // Anything else (several codings, an unknown one) is handed on as is: the reader says it is no JSON.
   if (!inflate) return body;
   try {
     return inflate(body, { maxOutputLength: Math.max(1, cap) });

@@ -171,7 +171,7 @@ class PrometheusHttpError extends Error {
   }
 }
 
-/** "ECONNREFUSED", "socket hang up": the innermost cause of a network error, its code where it has one. */
+/** "ECONNREFUSED", "ECONNRESET": the innermost cause of a network error, its code where it has one. */
 function networkCause(err: unknown): string {
   const describe = (e: { code?: unknown; message?: unknown } | undefined, fallback: string) =>
     typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' && e.message ? e.message : fallback;

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExecutionStore } from '../lib/analysis/executions.ts';
-import type { FetchItem } from '../lib/analysis/prepare.ts';
+import type { FetchOneInput, FetchRef, FetchWith } from '../lib/analysis/prepare.ts';
 import { createExecution } from '../lib/analysis/start.ts';
 import { fetchOne, judgeTask, mix, plan, record, type FetchResult, type TaskDeps } from '../lib/analysis/tasks.ts';
 import { canaryConfigSchema } from '../lib/config/canary-config.ts';
@@ -85,7 +85,7 @@ interface Sample {
   cpu: number;
 }
 
-async function timedFetch(item: FetchItem, deps: TaskDeps): Promise<Sample & { result: FetchResult }> {
+async function timedFetch(item: FetchOneInput, deps: TaskDeps): Promise<Sample & { result: FetchResult }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await fetchOne(item, deps);
@@ -180,7 +180,10 @@ async function main(): Promise<void> {
     const config = parseWith(canaryConfigSchema, CONFIG, ['canaryConfig']);
     const { id } = await createExecution({ config, canaryConfigId: 'bench', executionRequest: { scopes, thresholds: { pass: 75, marginal: 50 } } as never, application: 'bench', metricsAccountName: 'prom' }, deps);
     const planned = await captured(() => plan({ input: { executionId: id }, executionName: id }, deps));
-    const items: FetchItem[] = planned.value.fetches.map((ref) => ({ ...ref, executionId: id, metricsAccountName: planned.value.metricsAccountName, inlineBytes: planned.value.inlineBytes, fetchDeadlineMillis: planned.value.fetchDeadlineMillis }));
+    // As the ItemSelector gives them (functions/canary.asl.yml).
+    const { fetchWith } = planned.value;
+    const items = planned.value.fetches.map((ref) => ({ fetchWith, ref }));
+    const until = (deadline: number) => (item: { fetchWith: FetchWith; ref: FetchRef }) => ({ fetchWith: { ...item.fetchWith, fetchDeadlineMillis: deadline }, ref: item.ref });
     const first = await captured(async () => {
       const out = [];
       for (const item of items) out.push(await timedFetch(item, deps));
@@ -199,7 +202,7 @@ async function main(): Promise<void> {
     const later = Date.now() + 3_600_000; // the plan's 120 s fetch deadline is for one analysis, not for the rounds
     const samples: Sample[] = [];
     const timed = await captured(async () => {
-      for (let r = 0; r < ROUNDS; r++) for (const item of items) samples.push(await timedFetch({ ...item, fetchDeadlineMillis: later }, deps));
+      for (let r = 0; r < ROUNDS; r++) for (const item of items) samples.push(await timedFetch(until(later)(item), deps));
     });
 
     // Bytes: Prometheus' replies in one more round, outside the timing, counted by a wrapper of
@@ -219,7 +222,7 @@ async function main(): Promise<void> {
     syncBuiltinESMExports();
     try {
       await captured(async () => {
-        for (const item of items) await fetchOne({ ...item, fetchDeadlineMillis: later }, deps);
+        for (const item of items) await fetchOne(until(later)(item), deps);
       });
     } finally {
       http.request = realRequest;
@@ -242,7 +245,7 @@ async function main(): Promise<void> {
     console.log(`  CPU        median ${f(median(cpu))} ms, mean ${f(mean(cpu))} ms, p90 ${f(quantile(cpu, 0.9))} ms (user + system of this process; total ${f(cpu.reduce((a, b) => a + b, 0))} ms / ${samples.length})`);
     console.log(`  wall - CPU median ${f(median(wait))} ms, mean ${f(mean(wait))} ms (waiting on Prometheus, on this machine)`);
     console.log(`  first round (fresh process, cold JIT): wall mean ${f(mean(firstWall))} ms, CPU mean ${f(mean(firstCpu))} ms; first fetch alone: wall ${f(firstWall[0])} ms, CPU ${f(firstCpu[0])} ms`);
-    console.log(`  bytes: Prometheus reply ${Math.round(mean(replyBytes))} B mean (${Math.min(...replyBytes)}..${Math.max(...replyBytes)}), ${Math.round(median(points))} points; result in the state ${Math.round(mean(resultBytes))} B mean (max ${Math.max(...resultBytes)}, budget ${items[0].inlineBytes}); ${fetched.filter((r) => 'stored' in r).length} of ${n} to S3`);
+    console.log(`  bytes: Prometheus reply ${Math.round(mean(replyBytes))} B mean (${Math.min(...replyBytes)}..${Math.max(...replyBytes)}), ${Math.round(median(points))} points; result in the state ${Math.round(mean(resultBytes))} B mean (max ${Math.max(...resultBytes)}, budget ${fetchWith.inlineBytes}); ${fetched.filter((r) => 'stored' in r).length} of ${n} to S3`);
 
     const fetchLines = linesOf(first.text);
     const allLines = [...linesOf(planned.text), ...fetchLines, ...linesOf(rest.text)];

@@ -165,11 +165,11 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
       throw new AnalysisError(message);
     }
     const ms = performance.now() - began;
-    emit({ event: 'metricFetched', ...told, points: sets.reduce((n, s) => n + s.values.length, 0), ms });
+    const values = sets.reduce((n, s) => n + s.values.length, 0);
+    emit({ event: 'metricFetched', ...told, points: values, ms });
     // Each value takes at least two bytes of JSON ("1,"): sets surely too big for the state go
     // to S3 without being written out here first. The budget is in UTF-8 bytes: tags and names
     // may hold characters of several bytes.
-    const values = sets.reduce((n, s) => n + s.values.length, 0);
     if (2 * values <= item.inlineBytes) {
       const json = kayentaJson(sets);
       if (Buffer.byteLength(json, 'utf8') <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[], ms: Math.round(ms) };

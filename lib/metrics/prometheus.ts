@@ -43,6 +43,8 @@ const EXPECTED_SHAPE = 'a query_range matrix result';
 /** Of a non-2xx answer only the start is read: its reason is shown cut to 300 characters. */
 const ERROR_BODY_BYTES = 64 * 1024;
 
+const isOk = (status: number) => status >= 200 && status < 300;
+
 /** A body that is not a query_range matrix result; the message says where it departs from one. */
 export class WrongShapeError extends Error {}
 
@@ -299,7 +301,7 @@ export class PrometheusSource implements MetricSource {
         headers: (u) => this.headers(u),
         timeoutMs: this.timeoutMs,
         signal,
-        maxBytes: (status) => (status >= 200 && status < 300 ? this.limits.maxBytesPerAnswer : Math.min(this.limits.maxBytesPerAnswer, ERROR_BODY_BYTES)),
+        maxBytes: (status) => (isOk(status) ? this.limits.maxBytesPerAnswer : Math.min(this.limits.maxBytesPerAnswer, ERROR_BODY_BYTES)),
       });
     } catch (err) {
       // A secret or credentials that cannot be had are no network error; an abort is the caller's.
@@ -314,8 +316,7 @@ export class PrometheusSource implements MetricSource {
       }
       throw new PrometheusHttpError(`HTTP ${err.status} but the connection broke while the body was read (${formatBytes(err.bytesRead)} read): ${networkCause(err.cause)}`, true);
     }
-    const ok = res.status >= 200 && res.status < 300;
-    if (!ok) {
+    if (!isOk(res.status)) {
       const text = res.over ? '' : res.body.toString('utf8');
       let detail = text.slice(0, 300);
       try {

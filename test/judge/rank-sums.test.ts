@@ -9,6 +9,26 @@ function lcg(seed: number) {
   return () => (s = (s * 48271) % 2147483647) / 2147483647;
 }
 
+describe('sortedCopy', () => {
+  it('orders as Float64Array.prototype.sort does: negatives, −0 before +0, infinities, subnormals, NaNs last', () => {
+    const rnd = lcg(5);
+    const special = [0, -0, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1, NaN];
+    for (let round = 0; round < 2000; round++) {
+      const n = Math.floor(rnd() * 40);
+      const xs = Array.from({ length: n }, () => {
+        const r = rnd();
+        if (r < 0.3) return special[Math.floor(rnd() * (special.length - (round % 2)))] // odd rounds: no NaN;
+        return (rnd() - 0.5) * 10 ** (rnd() * 40 - 20);
+      });
+      expect(Array.from(sortedCopy(xs)).map((v) => Object.is(v, -0) ? '-0' : v)).toStrictEqual(
+        Array.from(Float64Array.from(xs).sort()).map((v) => Object.is(v, -0) ? '-0' : v),
+      );
+    }
+    expect(Array.from(sortedCopy([2, -0, -3, 0, -1]))).toStrictEqual([-3, -1, -0, 0, 2]);
+    expect(Object.is(sortedCopy([0, -0])[0], -0)).toBe(true);
+  });
+});
+
 describe('grouped rank sums', () => {
   it('equal ranking from scratch for many shifts on tied data', () => {
     const rnd = lcg(7);

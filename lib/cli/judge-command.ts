@@ -38,6 +38,10 @@ export async function judgeCommand(args: string[]): Promise<void> {
     judge: { type: 'string' },
   });
   if (opts.input === undefined) throw new UsageError('--input FILE (or - for stdin) is required');
+  // The young generation keeps its first size: the input's arrays reach the old one sooner and each
+  // scavenge reuses pages already touched, where a growing one touches new pages (~10 µs a page on
+  // these machines). 10 × 10,000 points: −8 ms of ~220; 10 × 100,000: −80 ms of ~700 (bench:judge).
+  process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
   const body = await readJsonInput(opts.input);
   // One parse: zod's compiled fast path for objects would cost more to build than it saves (~5 ms).
   z.config({ jitless: true });

@@ -175,6 +175,9 @@ export function openSqliteStorage(path: string): SqliteStorage {
           } catch (err) {
             rollback();
             throw err;
+          } finally {
+            // Node 22 tracks every promise while an AsyncLocalStorage is enabled: only during one.
+            inTransaction.disable();
           }
         }),
       );

@@ -162,6 +162,24 @@ const NEUTRAL = ['', '0', 'x', '__canaria_probe__=""'];
  * matchers (ScopeInjectionError, naming the field) are all BadRequestErrors.
  */
 export function buildPrometheusQuery(q: PrometheusQuery, templates: Record<string, string> | undefined, scope: CanaryScope): string {
+  // What the query depends on: not the scope's time window, so every step of a rollout renders
+  // the same queries. Only queries that passed the check are kept.
+  const template = q.customFilterTemplate && templates && Object.hasOwn(templates, q.customFilterTemplate) ? templates[q.customFilterTemplate] : null;
+  const key = JSON.stringify([q, template, scope.scope, scope.location, scope.extendedScopeParams]);
+  let query = checkedQueries.get(key);
+  if (query === undefined) {
+    query = checkedQuery(q, templates, scope);
+    if (checkedQueries.size >= MAX_CHECKED_QUERIES) checkedQueries.delete(checkedQueries.keys().next().value!);
+    checkedQueries.set(key, query);
+  }
+  return query;
+}
+
+/** Rendered and checked queries (the check parses the query once per stand-in and scope value: ~30 µs). */
+const checkedQueries = new Map<string, string>();
+const MAX_CHECKED_QUERIES = 1000;
+
+function checkedQuery(q: PrometheusQuery, templates: Record<string, string> | undefined, scope: CanaryScope): string {
   const values = valuesOf(q, scope);
   const query = compose(q, templates, values);
   const actual = structure(query);

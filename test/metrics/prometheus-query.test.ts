@@ -134,3 +134,24 @@ describe('scope injection guard', () => {
     expect(() => buildPrometheusQuery(query, undefined, scope({ scope: 'sg"} or up{a="', location: 'us-west-2' }))).toThrow(ScopeInjectionError);
   });
 });
+
+describe('rendered queries are kept by what they depend on', () => {
+  it('renders again when the template, the scope or an extended scope param changes, not for a new time window', () => {
+    const query = q({ customFilterTemplate: 't' });
+    const templates = { t: 'app="${scope}"' };
+    const first = buildPrometheusQuery(query, templates, scope({ scope: 'one' }));
+    expect(first).toContain('app="one"');
+    expect(buildPrometheusQuery(query, templates, { start: '2030-05-05T00:00:00Z', end: '2030-05-05T01:00:00Z', step: 10, scope: 'one' })).toBe(first);
+    expect(buildPrometheusQuery(query, { t: 'service="${scope}"' }, scope({ scope: 'one' }))).toContain('service="one"');
+    expect(buildPrometheusQuery(query, templates, scope({ scope: 'two' }))).toContain('app="two"');
+    const inline = q({ customInlineTemplate: 'PromQL:sum(rate(x{job="${job}"}[5m]))' });
+    expect(buildPrometheusQuery(inline, undefined, scope({ extendedScopeParams: { job: 'one' } }))).toContain('job="one"');
+    expect(buildPrometheusQuery(inline, undefined, scope({ extendedScopeParams: { job: 'two' } }))).toContain('job="two"');
+  });
+
+  it('refuses an injecting scope each time it is asked, after the same query rendered with a harmless one', () => {
+    const { query: seed, templates } = fromFixture('seed-canary-config.json');
+    buildPrometheusQuery(seed, templates, scope({ scope: 'version="canary"' }));
+    for (let i = 0; i < 2; i++) expect(() => buildPrometheusQuery(seed, templates, scope({ scope: 'version="canary"}[5m])) or vector(1) #' }))).toThrow(ScopeInjectionError);
+  });
+});

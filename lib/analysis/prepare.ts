@@ -13,10 +13,13 @@ import { instantString, type CanaryScope } from '../metrics/types.ts';
 export const SIDES = ['control', 'experiment'] as const;
 export type Side = (typeof SIDES)[number];
 
-/** One fetch of the plan: which metric (its index in the config) and which side. Nothing else. */
+/**
+ * One fetch of the plan: which metric (its index in the config), both sides (`side` null). A
+ * side names one: the items of plans made before a fetch took both sides of its metric.
+ */
 export interface FetchRef {
   metric: number;
-  side: Side;
+  side: Side | null;
 }
 
 /**
@@ -41,7 +44,7 @@ export interface FetchWith {
   metricsAccountName: string | null;
   /** Epoch milliseconds after which no fetch starts and fetches still running give up (FETCH_PHASE_SECONDS after the execution started). */
   fetchDeadlineMillis: number;
-  /** Metric sets of one fetch up to this many bytes of JSON (UTF-8) travel back in the state; larger ones go through S3. */
+  /** Metric sets of one side up to this many bytes of JSON (UTF-8) travel back in the state; larger ones go through S3. */
   inlineBytes: number;
 }
 
@@ -66,7 +69,7 @@ export function fetchItemOf(input: FetchOneInput): FetchItem {
 // over 256 KiB of UTF-8 JSON with States.DataLimitExceeded, which no Catch catches: the execution
 // would end without RecordFailure. canaria keeps every state after Plan under STATE_BUDGET_BYTES,
 // counting everything the state holds at its largest (entering RecordFailure after Mix failed):
-// {"plan": …, "fetched": [the Map's results], "error": {"Error", "Cause"}} and RecordFailure's
+// {"plan": …, "mix": [the Map's results], "error": {"Error", "Cause"}} and RecordFailure's
 // parameters around it. The execution input is the caller's (at most 256 KiB, StartExecution's
 // own limit); Plan stores it in the request document and the state drops it.
 
@@ -82,10 +85,11 @@ export const STATE_BUDGET_BYTES = 200 * 1024;
  */
 export const RESERVED_BYTES = 16 * 1024;
 /**
- * A fetch result's JSON beyond its sets: `{"sets":…,"ms":N}` or `{"stored":true,"ms":N}` (at most
- * 26 bytes: N is below FETCH_TASK_BUDGET_MS, 50,000), and a comma.
+ * A side's share of a fetch result's JSON beyond its sets: `"experiment":` (13 bytes) and
+ * `{"sets":…,"ms":N}` or `{"stored":true,"ms":N}` (at most 26 bytes: N is below
+ * FETCH_TASK_BUDGET_MS, 50,000), half of the result's braces and comma.
  */
-export const RESULT_OVERHEAD_BYTES = 32;
+export const RESULT_OVERHEAD_BYTES = 44;
 /**
  * Fetches start within this many seconds of the execution's start; those still running then
  * give up (AnalysisTimeout, recorded by RecordFailure). What remains of the state machine's
@@ -171,19 +175,21 @@ export function prepareExecution(
 
 
 /**
- * The plan of an execution: its fetches as (metric, side) indices, and what each fetch's sets
- * may take of the state, in UTF-8 bytes: the budget less the reserve, the plan itself and each
- * result's own overhead, shared equally. With 500 metrics (1,000 fetches) that share is about
- * 125 bytes, so every set goes through S3 and the state holds 1,000 × `{"stored":true,"ms":N}`.
+ * The plan of an execution: a fetch per metric (both sides), and what each side's sets may take
+ * of the state, in UTF-8 bytes: the budget less the reserve, the plan itself and each side's
+ * share of its result's overhead, shared equally. With 500 metrics (1,000 sides) that share is
+ * about 115 bytes, so every set goes through S3 and the state holds 500 results of
+ * `{"control":{"stored":true,"ms":N},"experiment":{…}}`.
  */
 export function planExecution(executionId: string, config: CanaryConfig, metricsAccountName: string | undefined, fetchDeadlineMillis: number): Plan {
-  const fetches = config.metrics.flatMap((_, metric) => SIDES.map((side) => ({ metric, side })));
+  const fetches = config.metrics.map((_, metric) => ({ metric, side: null }));
+  const sides = fetches.length * SIDES.length;
   const planWith = (inlineBytes: number): Plan => {
     const fetchWith: FetchWith = { executionId, metricsAccountName: metricsAccountName ?? null, fetchDeadlineMillis, inlineBytes };
     return { ...fetchWith, fetchWith, fetches };
   };
-  const fixed = utf8({ plan: planWith(STATE_BUDGET_BYTES), fetched: [] }) + fetches.length * RESULT_OVERHEAD_BYTES;
+  const fixed = utf8({ plan: planWith(STATE_BUDGET_BYTES), mix: [] }) + sides * RESULT_OVERHEAD_BYTES;
   const free = STATE_BUDGET_BYTES - RESERVED_BYTES - fixed;
   if (free < 0) throw new Error(`the plan of ${fetches.length} fetches takes ${fixed} bytes, more than the state may hold`);
-  return planWith(Math.floor(free / fetches.length));
+  return planWith(Math.floor(free / sides));
 }

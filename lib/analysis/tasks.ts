@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { executionRequestSchema } from '../config/execution-request.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { kayentaJson } from '../json.ts';
+import { kayentaJsonOf } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { CANARIA_V1_JUDGE } from '../judge/names.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
@@ -16,8 +16,8 @@ import { MetricFetchError } from '../metrics/source.ts';
 import { redactSecrets } from '../metrics/known-secrets.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { AnalysisContext, AnalysisEvent } from '../telemetry/events.ts';
-import { failure, setsName, type ExecutionException, type Stage } from './executions.ts';
-import { FETCH_PHASE_SECONDS, fetchItemOf, planExecution, SIDES, type FetchOneInput, type Plan } from './prepare.ts';
+import { failure, setsName, type ExecutionDocument, type ExecutionException, type Stage } from './executions.ts';
+import { FETCH_PHASE_SECONDS, fetchItemOf, planExecution, SIDES, type FetchOneInput, type Plan, type Side } from './prepare.ts';
 import { createExecution, directExecutionId } from './start.ts';
 import { judgeTask } from './judge-task.ts';
 import { bounded, contextOf, tell, type TaskDeps } from './task-support.ts';
@@ -114,10 +114,12 @@ export const plan = /* @__PURE__ */ bounded(async (planInput: PlanInput, deps: T
 });
 
 /**
- * A fetch's result in the state: the sets themselves when within the plan's inlineBytes, else a
+ * A side's result in the state: its sets themselves when within the plan's inlineBytes, else a
  * note that S3 has them; and how long the metric store took, in whole ms (Mix tells them all at once).
  */
-export type FetchResult = ({ sets: unknown[] } | { stored: true }) & { ms?: number };
+export type SideResult = ({ sets: unknown[] } | { stored: true }) & { ms?: number };
+/** A fetch's result: both sides of its metric, or one side (an item of a plan that named it). */
+export type FetchResult = { control: SideResult; experiment: SideResult } | SideResult;
 
 export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, deps: TaskDeps): Promise<FetchResult> => {
   const item = fetchItemOf(input);
@@ -128,7 +130,7 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
   const what = async () => {
     // The metric's name, if the request can be read at once (it is cached once read).
     const name = await Promise.race([document.then((d) => `'${d.config.metrics[item.metric]?.name}'`, () => undefined), sleep(1000).then(() => undefined)]);
-    return `fetching ${item.side} data of metric ${name ?? `#${item.metric}`}`;
+    return `fetching ${item.side ?? 'control and experiment'} data of metric ${name ?? `#${item.metric}`}`;
   };
   const late = async () =>
     new AnalysisTimeout(
@@ -141,13 +143,12 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
   const budgetMs = Math.min(FETCH_TASK_BUDGET_MS, untilDeadline);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), budgetMs);
-  const work = (async (): Promise<FetchResult> => {
-    const doc = await document;
+  const fetchSide = async (doc: ExecutionDocument, side: Side): Promise<SideResult> => {
     const { config, executionRequest } = doc;
     const metric = config.metrics[item.metric];
     const scopeName = metric.scopeName ?? 'default';
-    const scope = executionRequest.scopes[scopeName][`${item.side}Scope`] as CanaryScope;
-    const told = { source: metric.query!.type, metric: metric.name, side: item.side };
+    const scope = executionRequest.scopes[scopeName][`${side}Scope`] as CanaryScope;
+    const told = { source: metric.query!.type, metric: metric.name, side };
     const emit = (event: AnalysisEvent) => deps.telemetry?.emit(contextOf(item.executionId, doc), event);
     let sets: MetricSet[];
     const began = performance.now();
@@ -155,12 +156,12 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
       const { source } = deps.accounts.resolve(item.metricsAccountName ?? undefined, metric.query!.type);
       // canaria-v1 pairs points by timestamp: gaps stay NaN (prepare settles `judge`).
       const fillGaps = executionRequest.judge === CANARIA_V1_JUDGE;
-      sets = await source.fetch({ metric, templates: config.templates, scope, fillGaps }, controller.signal);
+      sets = await source.fetch({ metric, templates: config.templates, scope, fillGaps, side }, controller.signal);
     } catch (err) {
       const retryable = controller.signal.aborted || (err instanceof MetricFetchError && err.retryable);
       emit({ event: 'metricFetchFailed', ...told, ms: performance.now() - began, retryable, error: controller.signal.aborted ? 'gave up: out of time' : (err as Error).message });
       if (controller.signal.aborted) throw err; // the budget's error, below
-      const message = redactSecrets(`fetching ${item.side} data of metric '${metric.name}': ${(err as Error).message}`);
+      const message = redactSecrets(`fetching ${side} data of metric '${metric.name}': ${(err as Error).message}`);
       if (retryable) throw new TransientFetchError(message);
       throw new AnalysisError(message);
     }
@@ -171,11 +172,19 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
     // to S3 without being written out here first. The budget is in UTF-8 bytes: tags and names
     // may hold characters of several bytes.
     if (2 * values <= item.inlineBytes) {
-      const json = kayentaJson(sets);
-      if (Buffer.byteLength(json, 'utf8') <= item.inlineBytes) return { sets: JSON.parse(json) as unknown[], ms: Math.round(ms) };
+      const json = kayentaJsonOf(sets);
+      // Plain sets are already what the state carries; others, with "NaN" as Kayenta writes it.
+      if (Buffer.byteLength(json.text, 'utf8') <= item.inlineBytes) return { sets: json.plain ? sets : (JSON.parse(json.text) as unknown[]), ms: Math.round(ms) };
     }
-    await deps.executions.putSets(item.executionId, item.metric, item.side, sets);
+    await deps.executions.putSets(item.executionId, item.metric, side, sets);
     return { stored: true, ms: Math.round(ms) };
+  };
+  const work = (async (): Promise<FetchResult> => {
+    const doc = await document;
+    if (item.side) return fetchSide(doc, item.side);
+    // Both at once; the first failure fails the fetch (the Map's Retry fetches both again).
+    const [control, experiment] = await Promise.all(SIDES.map((side) => fetchSide(doc, side)));
+    return { control, experiment };
   })();
   work.catch(() => undefined); // it may fail after the budget has already ended the task
   const gaveUp = new Promise<never>((_, reject) =>
@@ -195,11 +204,14 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
   }
 });
 
-/** Mix's input: the Map's results, in fetchItems order (metric by metric, control first). */
+/** Mix's input: the Map's results in the plan's order, a result per metric (or, from a plan of one side per item, per metric and side, control first). */
 export interface MixInput {
   executionId: string;
   fetched: FetchResult[];
 }
+
+/** Each side's result, metric by metric, control first: `fetched[metric × 2 + side]`. */
+const bySide = (fetched: readonly FetchResult[]): SideResult[] => fetched.flatMap((f) => ('control' in f ? [f.control, f.experiment] : [f]));
 
 /** Mix's output: the pair list, and the metric set lists Fetch stored in S3 (setsName). */
 export interface MixOutput {
@@ -207,7 +219,9 @@ export interface MixOutput {
   storedSets: string[];
 }
 
-export const mix = /* @__PURE__ */ bounded(async ({ executionId, fetched }: MixInput, deps: TaskDeps): Promise<MixOutput> => {
+export const mix = /* @__PURE__ */ bounded(async (input: MixInput, deps: TaskDeps): Promise<MixOutput> => {
+  const { executionId } = input;
+  const fetched = bySide(input.fetched);
   const doc = await deps.executions.document(executionId);
   const { config } = doc;
   tellFetchTimes(deps, contextOf(executionId, doc), config, fetched);
@@ -243,7 +257,7 @@ export const mix = /* @__PURE__ */ bounded(async ({ executionId, fetched }: MixI
  * The fetches' durations, one event per source (results from before they had one are left out).
  * Told before Mix's work: a retried Mix tells them again.
  */
-function tellFetchTimes(deps: TaskDeps, context: AnalysisContext, config: CanaryConfig, fetched: readonly FetchResult[]): void {
+function tellFetchTimes(deps: TaskDeps, context: AnalysisContext, config: CanaryConfig, fetched: readonly SideResult[]): void {
   if (!deps.telemetry) return;
   const bySource = new Map<string, number[]>();
   fetched.forEach((f, i) => {
@@ -291,8 +305,9 @@ export interface FailureInput {
     /** A direct start whose Plan failed: the id is made of the execution's name. */
     direct?: boolean;
     plan?: { executionId: string };
-    fetched?: unknown;
+    /** The Map's results (an array) until Mix replaces them with its own; `fetched` in the previous definition. */
     mix?: unknown;
+    fetched?: unknown;
     judge?: unknown;
     error?: { Error?: string; Cause?: string };
   };
@@ -326,8 +341,8 @@ export const recordFailure = /* @__PURE__ */ bounded(async ({ input, executionNa
   // The stage that failed: the first whose output the state is missing.
   let stage: Stage = 'done';
   if (!input.plan) stage = 'setupContext';
-  else if (!input.fetched) stage = 'fetch';
-  else if (!input.mix) stage = 'mixMetrics';
+  else if (input.mix === undefined && input.fetched === undefined) stage = 'fetch';
+  else if (input.mix === undefined || Array.isArray(input.mix)) stage = 'mixMetrics';
   else if (!input.judge) stage = 'judge';
   const error = input.error?.Error ?? 'Error';
   const message = causeMessage(input.error?.Cause) ?? (error === 'States.Timeout' ? `the ${stage} task did not finish within its TimeoutSeconds` : 'unknown error');

@@ -175,11 +175,7 @@ export function fetchOneTries(definition: Record<string, unknown> = loadDefiniti
 
 const TYPE_NAMES: Record<string, string> = { prometheus: 'Prometheus', cloudwatch: 'CloudWatch' };
 
-/**
- * Which account, metric and side a fetch is for, so a retry report can name them: the side is
- * entered as the FetchOne task starts (onTask runs in the same synchronous call as the task),
- * the account and metric as its source fetches.
- */
+/** Which account, metric and side a source's fetch is for, so a retry report can name them. */
 const fetching = new AsyncLocalStorage<{ account?: Account; metric?: string; side?: string }>();
 
 /** MetricAccounts whose sources' fetches run inside `fetching`. */
@@ -191,7 +187,7 @@ class ReportingAccounts extends MetricAccounts {
       ...resolved,
       source: {
         render: (req) => source.render(req),
-        fetch: (req, signal) => fetching.run({ ...fetching.getStore(), account, metric: req.metric.name }, () => source.fetch(req, signal)),
+        fetch: (req, signal) => fetching.run({ account, metric: req.metric.name, side: req.side }, () => source.fetch(req, signal)),
       },
     };
   }
@@ -296,10 +292,9 @@ export async function analyzeCommand(args: string[]): Promise<number> {
         if (state === 'FetchOne') {
           const item = fetchItemOf(input as FetchOneInput);
           const metric = config.metrics[item.metric].name;
-          fetching.enterWith({ metric, side: item.side });
           const n = (fetchCalls.get(`${item.metric}/${item.side}`) ?? 0) + 1;
           fetchCalls.set(`${item.metric}/${item.side}`, n);
-          progress(`fetching ${item.side} data of '${metric}'${n > 1 ? ` (retry ${n} of ${tries})` : ''}`);
+          progress(`fetching ${item.side ?? 'control and experiment'} data of '${metric}'${n > 1 ? ` (retry ${n} of ${tries})` : ''}`);
         } else if (state === 'Mix') progress('pairing the series');
         else if (state === 'Judge') progress('judging');
       },

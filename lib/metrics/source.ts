@@ -15,6 +15,8 @@ export interface FetchRequest {
    * the rest shifted up (NetflixACAJudge-v1.0 parity). Sources whose answers have no gaps ignore it.
    */
   fillGaps?: boolean;
+  /** Which side of the analysis asks (for reports; a source need not look). */
+  side?: 'control' | 'experiment';
 }
 
 export interface MetricSource {

@@ -43,7 +43,7 @@ describeWithPrometheus('canaria analyze', () => {
     const result = JSON.parse(r.stdout);
     expect(result.results[0]).toMatchObject({ name: 'latency', classification: 'High' });
     expect(result.score).toMatchObject({ score: 0, classification: 'Fail' });
-    expect(r.stderr).toContain("canaria analyze: fetching control data of 'latency'");
+    expect(r.stderr).toContain("canaria analyze: fetching control and experiment data of 'latency'");
     expect(r.stderr).toContain('canaria analyze: Fail (score 0; 1 High)');
   });
 

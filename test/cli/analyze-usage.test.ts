@@ -184,8 +184,7 @@ describe('canaria analyze: usage and what it shows', () => {
       }
     }
     expect(r.stderr).not.toContain('retry 5 of 4');
-    expect(r.stderr).toContain(`canaria analyze: fetching control data of 'latency' (retry 2 of ${tries})`);
-    expect(r.stderr).toContain(`canaria analyze: fetching experiment data of 'latency' (retry 2 of ${tries})`);
+    expect(r.stderr).toContain(`canaria analyze: fetching control and experiment data of 'latency' (retry 2 of ${tries})`);
     expect([...prom.seen.values()]).toEqual([6, 6]);
   });
 

@@ -178,7 +178,7 @@ describeWithPrometheus('the state stays under the payload limit', () => {
     expectWithinBudget('invalid inline config of 200 KB', m);
   }, 60_000);
 
-  it('500 metrics (1,000 fetches): the fetch list holds indices, every set goes to S3', async () => {
+  it('500 metrics (500 fetches, 1,000 sides): the fetch list holds indices, every set goes to S3', async () => {
     await recorded('metrics-500', config(Array.from({ length: 500 }, (_, i) => metric(`m${i}`))));
     const m = await run({ executionId: 'metrics-500' }, 'metrics-500');
     expect(m.outcome, String(m.error)).toBe('succeeded');

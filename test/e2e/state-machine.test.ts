@@ -55,17 +55,46 @@ describeWithPrometheus('state machine started directly', () => {
     expect(record).toMatchObject({ status: 'succeeded', application: 'console', canaryConfigId: 'ad-hoc', score: 100, classification: 'Pass' });
   });
 
-  it("fetches as well for an execution of the previous definition, whose ItemSelector gave FetchOne the plan's fields flat", async () => {
+  it('fetches both sides of a metric in one FetchOne, and one side for the items of the previous definitions', async () => {
     await machine.run(input, 'console-run-3');
     const doc = await executions.document('console-run-3');
     const plan = planExecution('console-run-3', doc.config, undefined, Date.now() + 60_000);
-    const ref = plan.fetches[1];
     const { FetchOne } = taskHandlers(deps);
-    const previous = { executionId: plan.executionId, metricsAccountName: plan.metricsAccountName, inlineBytes: plan.inlineBytes, fetchDeadlineMillis: plan.fetchDeadlineMillis, ...ref };
-    const [now, before] = (await Promise.all([FetchOne({ fetchWith: plan.fetchWith, ref }), FetchOne(previous)])) as Array<{ sets: Array<{ values: unknown[]; attributes: { query: string } }> }>;
-    expect(now.sets[0].attributes.query).toBe(`avg(${LATENCY.identical}{version="canary"})`);
-    expect(now.sets[0].values.length).toBeGreaterThan(100);
-    expect(before.sets).toEqual(now.sets);
+    type Sets = { sets: Array<{ values: unknown[]; attributes: { query: string } }> };
+    const now = (await FetchOne({ fetchWith: plan.fetchWith, ref: plan.fetches[0] })) as { control: Sets; experiment: Sets };
+    expect(now.experiment.sets[0].attributes.query).toBe(`avg(${LATENCY.identical}{version="canary"})`);
+    expect(now.control.sets[0].attributes.query).toBe(`avg(${LATENCY.identical}{version="baseline"})`);
+    expect(now.experiment.sets[0].values.length).toBeGreaterThan(100);
+    // The previous definitions' items named a side (and the first gave the plan's fields flat): that side alone.
+    for (const side of ['control', 'experiment'] as const) {
+      const previous = { executionId: plan.executionId, metricsAccountName: plan.metricsAccountName, inlineBytes: plan.inlineBytes, fetchDeadlineMillis: plan.fetchDeadlineMillis, metric: 0, side };
+      const [flat, named] = (await Promise.all([FetchOne(previous), FetchOne({ fetchWith: plan.fetchWith, ref: { metric: 0, side } })])) as Sets[];
+      expect(flat.sets).toEqual(now[side].sets);
+      expect(named.sets).toEqual(now[side].sets);
+    }
+  });
+
+  it('FetchOne returns JSON data: a Lambda\'s JSON round trip changes nothing, gaps written "NaN" as Kayenta writes them', async () => {
+    const gappy = {
+      ...input,
+      canaryConfig: { name: 'gappy', metrics: [{ name: 'queue', query: { type: 'prometheus', customInlineTemplate: 'PromQL:avg(queue_depth{${scope}})' }, groups: ['g'] }] },
+      // canaria-v1 keeps missing steps on the grid as NaN.
+      executionRequest: { ...input.executionRequest, judge: 'canaria-v1' },
+    };
+    await machine.run(gappy, 'console-run-4');
+    const doc = await executions.document('console-run-4');
+    const plan = planExecution('console-run-4', doc.config, undefined, Date.now() + 60_000);
+    const { FetchOne } = taskHandlers(deps);
+    type Sets = { sets: Array<{ values: unknown[] }> };
+    const results = (await Promise.all(plan.fetches.map((ref) => FetchOne({ fetchWith: plan.fetchWith, ref })))) as Array<{ control: Sets; experiment: Sets }>;
+    const values = results.flatMap((r) => [r.control, r.experiment].flatMap((side) => side.sets.flatMap((s) => s.values)));
+    expect(values).toContain('NaN');
+    expect(values.filter((v) => typeof v === 'number').length).toBeGreaterThan(100);
+    expect(JSON.parse(JSON.stringify(results))).toEqual(results);
+    // Sets without gaps (console-run-1's latency) too.
+    const finite = (await FetchOne({ fetchWith: { ...plan.fetchWith, executionId: 'console-run-1' }, ref: plan.fetches[0] })) as { control: Sets; experiment: Sets };
+    expect(finite.control.sets[0].values.length).toBeGreaterThan(100);
+    expect(JSON.parse(JSON.stringify(finite))).toEqual(finite);
   });
 
   it('fails the state machine, recording nothing, for an invalid direct input', async () => {

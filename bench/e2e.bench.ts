@@ -27,7 +27,7 @@ import { parseWith } from '../lib/config/validation.ts';
 import { kayentaJson } from '../lib/json.ts';
 import { judge } from '../lib/judge/judge.ts';
 import { startLocalService, type LocalService } from '../lib/local/service.ts';
-import { LocalStateMachine } from '../lib/local/state-machine.ts';
+import { loadDefinition, LocalStateMachine } from '../lib/local/state-machine.ts';
 import { MetricAccounts } from '../lib/metrics/sources.ts';
 import type { MetricSource } from '../lib/metrics/source.ts';
 import { openSqliteStorage } from '../lib/store/sqlite-storage.ts';
@@ -42,8 +42,10 @@ const RUNS = Math.max(1, Number(process.env.BENCH_E2E_RUNS ?? 10) || 10);
 const WARMUP = 2;
 /** How often the client asks GET /canary/{id}: a client that polls finds the end half an interval late on average. */
 const POLL_MS = 2;
-/** The ASL's Fetch Map: MaxConcurrency 10 (functions/canary.asl.yml). */
-const CONCURRENCY = 10;
+/** The ASL's Fetch Map (functions/canary.asl.yml): MaxConcurrency fetches at once, each of both sides. */
+const MAP_CONCURRENCY = (loadDefinition() as { States: { Fetch: { MaxConcurrency: number } } }).States.Fetch.MaxConcurrency;
+/** Queries in flight at most, in an analysis and in the reference. */
+const CONCURRENCY = 2 * MAP_CONCURRENCY;
 const INSTRUMENTED_RUNS = 5;
 
 // ---- the analysis ---------------------------------------------------------------------------
@@ -448,7 +450,7 @@ async function breakdown(promUrl: string, directMedian: number): Promise<void> {
     // Inside FetchOne: the Prometheus query against the store calls around it.
     const fetchTasks = runs.map((r) => r.spans.filter((s) => s.what === 'task FetchOne'));
     const each = (what: string) => runs.flatMap((r) => r.spans.filter((s) => s.what === what).map((s) => s.end - s.start));
-    console.log(`  FetchOne tasks in flight at most: ${median(runs.map((r) => maxInFlight(r.spans, 'task FetchOne')))} (MaxConcurrency ${CONCURRENCY})`);
+    console.log(`  FetchOne tasks in flight at most: ${median(runs.map((r) => maxInFlight(r.spans, 'task FetchOne')))} (MaxConcurrency ${MAP_CONCURRENCY})`);
     console.log(`  one FetchOne task: median ${ms(median(fetchTasks.flat().map((s) => s.end - s.start)))}, of which the prometheus query_range median ${ms(median(each('prometheus query_range')))}`);
 
     // Store calls: count per analysis and median latency.

@@ -1,15 +1,16 @@
 // What one FetchOne costs: the real task (lib/analysis/tasks.ts, as functions/tasks/fetch.ts runs
 // it, with the Powertools telemetry sink) for a 20-metric analysis at a 60 s step over 2 hours,
 // against a real Prometheus (test/support/prometheus.ts), the request document in SQLite.
-// Per fetch: wall time, CPU time of this process (process.cpuUsage, user + system) and bytes.
+// Per fetch (one metric, both sides): wall time, CPU time of this process (process.cpuUsage,
+// user + system) and bytes.
 // From those, an estimate of the fetch Lambda's billed duration at 512 and 256 MB and the fetch
 // tasks' cost per analysis (docs/executions.md, "What one analysis costs"). Then the memory one
-// fetch takes for an answer at limits.maxBytesPerAnswer (16 MiB), measured in a child process
+// fetch takes for both sides' answers at limits.maxBytesPerAnswer (16 MiB each), measured in a child process
 // (the bench run again with FETCH_COST_CHILD set) so that nothing else of the bench is in its RSS.
 // Figures, no verdict.
 //
 // Run with `npm run bench:fetch-cost`. Needs Debian's prometheus/promtool; without them it says why
-// and exits 0. BENCH_FETCH_ROUNDS sets the timed rounds of 40 fetches (default 10).
+// and exits 0. BENCH_FETCH_ROUNDS sets the timed rounds of 20 fetches (default 10).
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -39,8 +40,6 @@ const GB_SECOND = 0.0000133334;
 /** Lambda: 1,769 MB of memory get one vCPU; CPU in proportion below that. */
 const MB_PER_VCPU = 1769;
 const SIZES_MB = [512, 256];
-/** The 256 MB break-even docs/executions.md named: twice the 150 ms it assumed at 512 MB. */
-const BREAK_EVEN_S = 0.3;
 
 // ---- the analysis: 20 metrics over the test dataset (bench/e2e.bench.ts's ten, twice) --------
 
@@ -108,22 +107,28 @@ function bigAnswer(): Buffer {
   return Buffer.from(`{"status":"success","data":{"resultType":"matrix","result":[${parts.join(',')}]}}`);
 }
 
-/** The child: one fetch of the big answer from FETCH_COST_CHILD's endpoint and its sets as JSON (what goes to S3); prints its RSS. */
+/**
+ * The child: what one FetchOne does at worst, both sides' big answers from FETCH_COST_CHILD's
+ * endpoint at once, each side's sets then written as JSON (what goes to S3); prints its RSS.
+ */
 async function memoryChild(endpoint: string): Promise<void> {
   const { source } = new MetricAccounts([{ name: 'big', type: 'prometheus', endpoint } as never]).resolve('big', 'prometheus');
   const base = process.memoryUsage().rss;
   let peak = base;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
   const c0 = process.cpuUsage();
-  const sets = await source.fetch({
-    metric: { name: 'big', query: { type: 'prometheus', customInlineTemplate: 'PromQL:big{${scope}}' }, groups: ['g'], analysisConfigurations: {}, scopeName: 'default' } as never,
-    scope: { start: iso(START), end: iso(START + STEP * (BIG.points - 1)), step: STEP, scope: 'job="node"' } as never,
-  });
-  const json = kayentaJson(sets);
+  const side = async () => {
+    const sets = await source.fetch({
+      metric: { name: 'big', query: { type: 'prometheus', customInlineTemplate: 'PromQL:big{${scope}}' }, groups: ['g'], analysisConfigurations: {}, scopeName: 'default' } as never,
+      scope: { start: iso(START), end: iso(START + STEP * (BIG.points - 1)), step: STEP, scope: 'job="node"' } as never,
+    });
+    return { sets: sets.length, json: kayentaJson(sets).length };
+  };
+  const [control] = await Promise.all([side(), side()]);
   const cpu = cpuMs(process.cpuUsage(c0));
   peak = Math.max(peak, process.memoryUsage().rss);
   clearInterval(sampler);
-  console.log(JSON.stringify({ base, peak, cpu, sets: sets.length, json: json.length }));
+  console.log(JSON.stringify({ base, peak, cpu, ...control }));
 }
 
 /** Serves the big answer to a child running memoryChild; what it printed, or why not. */
@@ -143,7 +148,7 @@ async function measureBigFetch(): Promise<string> {
     const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as { base: number; peak: number; cpu: number; sets: number; json: number };
     const mib = (b: number) => (b / 2 ** 20).toFixed(0);
     return (
-      `  answer ${(body.length / 2 ** 20).toFixed(1)} MiB (cap ${mib(DEFAULT_LIMITS.maxBytesPerAnswer)} MiB), ${m.sets} sets, ${(m.json / 2 ** 20).toFixed(1)} MiB of JSON for S3:` +
+      `  2 sides x answer ${(body.length / 2 ** 20).toFixed(1)} MiB (cap ${mib(DEFAULT_LIMITS.maxBytesPerAnswer)} MiB), ${m.sets} sets, ${(m.json / 2 ** 20).toFixed(1)} MiB of JSON for S3 a side:` +
       ` RSS ${mib(m.base)} -> peak ${mib(m.peak)} MiB (+${mib(m.peak - m.base)} MiB, unbundled TypeScript in this process), CPU ${m.cpu.toFixed(0)} ms (x ${(MB_PER_VCPU / 256).toFixed(2)} = ${((m.cpu * MB_PER_VCPU) / 256 / 1000).toFixed(1)} s at 256 MB)`
     );
   } finally {
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
     };
     console.log(`${available.version}; node ${process.version}; ${CONFIG.metrics.length} metrics, ${window.start}..${window.end} step ${STEP} s`);
 
-    // One whole analysis through the tasks (Plan, 40 fetches in a fresh process, Mix, Judge,
+    // One whole analysis through the tasks (Plan, 20 fetches in a fresh process, Mix, Judge,
     // Record), its telemetry captured as Lambda would ship it.
     const config = parseWith(canaryConfigSchema, CONFIG, ['canaryConfig']);
     const { id } = await createExecution({ config, canaryConfigId: 'bench', executionRequest: { scopes, thresholds: { pass: 75, marginal: 50 } } as never, application: 'bench', metricsAccountName: 'prom' }, deps);
@@ -228,9 +233,10 @@ async function main(): Promise<void> {
       http.request = realRequest;
       syncBuiltinESMExports();
     }
-    if (replyBytes.length !== items.length) throw new Error(`counted ${replyBytes.length} Prometheus replies for ${items.length} fetches`);
+    if (replyBytes.length !== 2 * items.length) throw new Error(`counted ${replyBytes.length} Prometheus replies for ${items.length} fetches of both sides`);
     const resultBytes = fetched.map((r) => Buffer.byteLength(JSON.stringify(r), 'utf8'));
-    const points = fetched.map((r) => ('sets' in r ? (r.sets as { values: unknown[] }[]).reduce((n, s) => n + s.values.length, 0) : NaN));
+    const sides = fetched.flatMap((r) => ('control' in r ? [r.control, r.experiment] : [r]));
+    const points = sides.map((r) => ('sets' in r ? (r.sets as { values: unknown[] }[]).reduce((n, s) => n + s.values.length, 0) : NaN));
 
     const n = items.length;
     const firstWall = first.value.map((s) => s.wall);
@@ -245,7 +251,7 @@ async function main(): Promise<void> {
     console.log(`  CPU        median ${f(median(cpu))} ms, mean ${f(mean(cpu))} ms, p90 ${f(quantile(cpu, 0.9))} ms (user + system of this process; total ${f(cpu.reduce((a, b) => a + b, 0))} ms / ${samples.length})`);
     console.log(`  wall - CPU median ${f(median(wait))} ms, mean ${f(mean(wait))} ms (waiting on Prometheus, on this machine)`);
     console.log(`  first round (fresh process, cold JIT): wall mean ${f(mean(firstWall))} ms, CPU mean ${f(mean(firstCpu))} ms; first fetch alone: wall ${f(firstWall[0])} ms, CPU ${f(firstCpu[0])} ms`);
-    console.log(`  bytes: Prometheus reply ${Math.round(mean(replyBytes))} B mean (${Math.min(...replyBytes)}..${Math.max(...replyBytes)}), ${Math.round(median(points))} points; result in the state ${Math.round(mean(resultBytes))} B mean (max ${Math.max(...resultBytes)}, budget ${fetchWith.inlineBytes}); ${fetched.filter((r) => 'stored' in r).length} of ${n} to S3`);
+    console.log(`  bytes: Prometheus reply ${Math.round(mean(replyBytes))} B mean (${Math.min(...replyBytes)}..${Math.max(...replyBytes)}), ${Math.round(median(points))} points a side; result in the state ${Math.round(mean(resultBytes))} B mean (max ${Math.max(...resultBytes)}; budget ${fetchWith.inlineBytes} a side); ${sides.filter((r) => 'stored' in r).length} of ${sides.length} sides to S3`);
 
     const fetchLines = linesOf(first.text);
     const allLines = [...linesOf(planned.text), ...fetchLines, ...linesOf(rest.text)];
@@ -272,11 +278,10 @@ async function main(): Promise<void> {
           ` ${n} fetches x ${d.toFixed(3)} s x ${mb / 1024} GB = ${gbS.toFixed(4)} GB-s x $${GB_SECOND} = $${cost.toFixed(7)} per analysis`,
       );
     }
-    const d256 = Math.ceil((cpuS * (MB_PER_VCPU / 256) + waitS) * 1000) / 1000;
-    console.log(`  256 MB billed duration / break-even ${BREAK_EVEN_S} s = ${f(d256 / BREAK_EVEN_S)}; first-round CPU at 256 MB: ${f((mean(firstCpu) * MB_PER_VCPU) / 256)} ms`);
+    console.log(`  first-round CPU at 256 MB: ${f((mean(firstCpu) * MB_PER_VCPU) / 256)} ms a fetch`);
     console.log('  not in the estimate: the S3 GET of the request document once per warm container, cold starts, a remote metric store\'s network time');
     console.log('');
-    console.log('memory of one fetch at the answer cap (a child process, one fetch and its sets as JSON):');
+    console.log('memory of one fetch at the answer cap (a child process: both sides at once, their sets as JSON):');
     console.log(await measureBigFetch());
   } finally {
     await prom?.stop();

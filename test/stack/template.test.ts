@@ -189,10 +189,9 @@ describe('Lambda functions', () => {
       const p = fn.Properties;
       expect(p.Runtime, id).toBe('nodejs22.x');
       expect(p.Architectures, id).toEqual(['arm64']);
-      // The authorizer runs before every guarded request: small, and quick to give up. FetchOne
-      // mostly waits on the metric store (docs/executions.md).
+      // The authorizer runs before every guarded request: small, and quick to give up.
       const authorizer = id === 'AuthorizerLambdaFunction';
-      expect(p.MemorySize, id).toBe(authorizer || id === 'FetchLambdaFunction' ? 256 : 512);
+      expect(p.MemorySize, id).toBe(authorizer ? 256 : 512);
       const standaloneTask = STANDALONE_TASKS[id.replace(/LambdaFunction$/, '')];
       expect(p.Timeout, id).toBe(authorizer ? 5 : standaloneTask ?? (TASKS.some((t) => id === `${t}LambdaFunction`) ? (id.startsWith('Record') ? 30 : 60) : 29));
       expect(p.Role['Fn::GetAtt']?.[1], `${id} role`).toBe('Arn');

@@ -13,7 +13,8 @@
 // that thread per call.
 //
 // Run with `npm run bench:e2e`. Needs Debian's prometheus/promtool (see test/support/prometheus.ts);
-// without them it says why and exits 0. BENCH_E2E_RUNS sets the number of timed rounds (default 10).
+// without them it says why and exits 0. BENCH_E2E_RUNS sets the number of timed rounds (default 10),
+// measured twice: in a fresh process, and again after BENCH_E2E_WARM_ROUNDS more (default 400).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,12 @@ import { Agent, request as httpRequest } from 'node:http';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_E2E_RUNS ?? 10) || 10);
 const WARMUP = 2;
+/**
+ * Rounds before the second, warm measurement: V8 optimizes a function only after many calls, and
+ * much of an analysis' code runs once or a few times per analysis, so a new process takes some
+ * hundreds of analyses to reach its steady pace (as `canaria serve` does over a day of rollouts).
+ */
+const WARM_ROUNDS = Math.max(0, Number(process.env.BENCH_E2E_WARM_ROUNDS ?? 400) || 0);
 /** How often the client asks GET /canary/{id}: a client that polls finds the end half an interval late on average. */
 const POLL_MS = 2;
 /** The ASL's Fetch Map (functions/canary.asl.yml): MaxConcurrency fetches at once, each of both sides. */
@@ -535,6 +542,42 @@ async function breakdown(promUrl: string, directMedian: number): Promise<void> {
 
 // ---- main -------------------------------------------------------------------------------------
 
+interface Rounds {
+  analyses: AnalysisTiming[];
+  direct: Array<{ wall: number; cpu: number }>;
+  idle: AnalysisTiming[];
+  judgements: JudgementTiming[];
+  gzip: Array<{ wall: number; cpu: number }>;
+  http: Array<{ wall: number; cpu: number }>;
+}
+
+/** The analysis and the synchronous verdict against the same queries sent directly: medians, p90s, ratios. */
+function report(title: string, r: Rounds, queries: number): void {
+  const total = r.analyses.map((a) => a.total);
+  const direct = r.direct.map((d) => d.wall);
+  const viaHttp = r.http.map((d) => d.wall);
+  const judged = r.judgements.map((j) => j.total);
+  const verdictOf = (x: number) => `${x.toFixed(2)}× (target ≤ 1.5×)${x <= 1.5 ? '' : '  — above target'}`;
+  console.log(`\n${title}:`);
+  console.log(`end-to-end analysis (${METRICS.length} metrics × 2 sides): median ${ms(median(total))}, p90 ${ms(p90(total))}`);
+  console.log(`direct PromQL (same ${queries} queries, concurrency ${CONCURRENCY}): median ${ms(median(direct))}, p90 ${ms(p90(direct))}`);
+  console.log(`direct PromQL over node:http, kept alive (the client canaria uses): median ${ms(median(viaHttp))}, p90 ${ms(p90(viaHttp))}`);
+  console.log(`ratio: ${verdictOf(median(total) / median(direct))}; against node:http ${verdictOf(median(total) / median(viaHttp))}`);
+  console.log(`POST /v1/judgements (synchronous verdict, same config and scopes): median ${ms(median(judged))}, p90 ${ms(p90(judged))}`);
+  console.log(`ratio: ${verdictOf(median(judged) / median(direct))}; against node:http ${verdictOf(median(judged) / median(viaHttp))}`);
+  console.log(`\n  ${pad('', 40)} ${'median'.padStart(10)} ${'p90'.padStart(10)} ${'/ direct'.padStart(9)} ${'/ node:http'.padStart(12)}`);
+  for (const [name, xs] of [
+    ['direct PromQL, fetch (the reference)', direct],
+    ['direct PromQL, node:http', viaHttp],
+    ['direct PromQL, fetch with gzip (default)', r.gzip.map((d) => d.wall)],
+    ['POST /canary + GET status until complete', total],
+    ['POST /v1/judgements', judged],
+  ] as const) {
+    const by = (ref: number[]) => `${(median(xs) / median(ref)).toFixed(2)}×`;
+    console.log(`  ${pad(name, 40)} ${ms(median(xs)).padStart(10)} ${ms(p90(xs)).padStart(10)} ${by(direct).padStart(9)} ${by(viaHttp).padStart(12)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const available = prometheusAvailable();
   if (!available.ok) {
@@ -579,56 +622,45 @@ async function main(): Promise<void> {
     const rendered = must(await call(service.url, 'POST', `/fetch/prometheus/query?${dry}`), 'POST /fetch/prometheus/query?dryRun=true').json.query;
     if (rendered !== queries[0].query) throw new Error(`dry-run render ${JSON.stringify(rendered)} differs from the sent query ${JSON.stringify(queries[0].query)}`);
 
-    const analyses: AnalysisTiming[] = [];
-    const directRounds: Array<{ wall: number; cpu: number }> = [];
-    const idle: AnalysisTiming[] = [];
-    const judgements: JudgementTiming[] = [];
-    const gzipRounds: Array<{ wall: number; cpu: number }> = [];
-    const httpRounds: Array<{ wall: number; cpu: number }> = [];
-    for (let i = 0; i < RUNS; i++) {
-      // Interleaved, so drift (GC, the store's growing data) hits all alike.
-      analyses.push(await runAnalysis(service, configId, 'poll'));
-      directRounds.push(await runDirect(prom.url, queries));
-      gzipRounds.push(await runDirect(prom.url, queries, 'gzip'));
-      httpRounds.push(await runDirect(prom.url, queries, 'http'));
-      judgements.push(await runJudgement(service, configId));
-      idle.push(await runAnalysis(service, configId, 'idle'));
-    }
+    const rounds = async (n: number): Promise<Rounds> => {
+      const r: Rounds = { analyses: [], direct: [], idle: [], judgements: [], gzip: [], http: [] };
+      for (let i = 0; i < n; i++) {
+        // Interleaved, so drift (GC, JIT, the store's growing data) hits all alike.
+        r.analyses.push(await runAnalysis(service!, configId, 'poll'));
+        r.direct.push(await runDirect(prom!.url, queries));
+        r.gzip.push(await runDirect(prom!.url, queries, 'gzip'));
+        r.http.push(await runDirect(prom!.url, queries, 'http'));
+        r.judgements.push(await runJudgement(service!, configId));
+        r.idle.push(await runAnalysis(service!, configId, 'idle'));
+      }
+      return r;
+    };
+    const fresh = await rounds(RUNS);
     const sequential: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
       for (const q of queries) await queryDirect(prom.url, q);
       sequential.push(performance.now() - t0);
     }
-
-    const total = analyses.map((a) => a.total);
-    const direct = directRounds.map((d) => d.wall);
-    const ratio = median(total) / median(direct);
-    console.log(`\nconfig: ${METRICS.length} metrics, ${verdict.results.length} judged (score ${verdict.score.score}, ${verdict.score.classification}); window ${iso(START)}..${iso(END)} step ${STEP}s; POST /canaryConfig once: ${ms(storeConfigMs)}`);
-    console.log(`${RUNS} timed rounds after ${WARMUP} warm-up rounds; polling GET /canary/{id} every ${POLL_MS} ms\n`);
-    console.log(`end-to-end analysis (${METRICS.length} metrics × 2 sides): median ${ms(median(total))}, p90 ${ms(p90(total))}`);
-    console.log(`direct PromQL (same ${queries.length} queries, concurrency ${CONCURRENCY}): median ${ms(median(direct))}, p90 ${ms(p90(direct))}`);
-    const viaHttp = httpRounds.map((d) => d.wall);
-    const verdictOf = (r: number) => `${r.toFixed(2)}× (target ≤ 1.5×)${r <= 1.5 ? '' : '  — above target'}`;
-    console.log(`direct PromQL over node:http, kept alive (the client canaria uses): median ${ms(median(viaHttp))}, p90 ${ms(p90(viaHttp))}`);
-    console.log(`ratio: ${verdictOf(ratio)}; against node:http ${verdictOf(median(total) / median(viaHttp))}`);
-    const judged = judgements.map((j) => j.total);
-    const judgedRatio = median(judged) / median(direct);
-    console.log(`POST /v1/judgements (synchronous verdict, same config and scopes): median ${ms(median(judged))}, p90 ${ms(p90(judged))}`);
-    console.log(`ratio: ${verdictOf(judgedRatio)}; against node:http ${verdictOf(median(judged) / median(viaHttp))}`);
-    console.log(`\n  ${pad('', 40)} ${'median'.padStart(10)} ${'p90'.padStart(10)} ${'/ direct'.padStart(9)} ${'/ node:http'.padStart(12)}`);
-    for (const [name, xs] of [
-      ['direct PromQL, fetch (the reference)', direct],
-      ['direct PromQL, node:http', viaHttp],
-      ['direct PromQL, fetch with gzip (default)', gzipRounds.map((d) => d.wall)],
-      ['POST /canary + GET status until complete', total],
-      ['POST /v1/judgements', judged],
-    ] as const) {
-      const by = (ref: number[]) => `${(median(xs) / median(ref)).toFixed(2)}×`;
-      console.log(`  ${pad(name, 40)} ${ms(median(xs)).padStart(10)} ${ms(p90(xs)).padStart(10)} ${by(direct).padStart(9)} ${by(viaHttp).padStart(12)}`);
+    const w0 = performance.now();
+    for (let i = 0; i < WARM_ROUNDS; i++) {
+      await runAnalysis(service, configId, 'poll');
+      await runDirect(prom.url, queries);
+      await runDirect(prom.url, queries, 'http');
+      await runJudgement(service, configId);
+      await runAnalysis(service, configId, 'idle');
     }
+    const warmingMs = performance.now() - w0;
+    const warm = WARM_ROUNDS > 0 ? await rounds(RUNS) : undefined;
 
-    console.log('\nbreakdown of the end-to-end analysis (medians):');
+    console.log(`\nconfig: ${METRICS.length} metrics, ${verdict.results.length} judged (score ${verdict.score.score}, ${verdict.score.classification}); window ${iso(START)}..${iso(END)} step ${STEP}s; POST /canaryConfig once: ${ms(storeConfigMs)}`);
+    console.log(`${RUNS} timed rounds, each of every kind below, interleaved; polling GET /canary/{id} every ${POLL_MS} ms`);
+    report(`a fresh process (after ${WARMUP} warm-up rounds)`, fresh, queries.length);
+    if (warm) report(`the same process warm (after ${WARM_ROUNDS} more rounds, ${(warmingMs / 1000).toFixed(1)} s)`, warm, queries.length);
+    const { analyses, idle, judgements, direct: directRounds, http: httpRounds } = warm ?? fresh;
+    const direct = directRounds.map((d) => d.wall);
+
+    console.log(`\nbreakdown of the end-to-end analysis (medians, ${warm ? 'warm' : 'fresh'}):`);
     const row = (name: string, xs: number[]) => console.log(`  ${pad(name, 52)} ${ms(median(xs)).padStart(10)}`);
     row('POST /canary/{id} until its reply', analyses.map((a) => a.post));
     row('reply until a GET saw complete', analyses.map((a) => a.wait));

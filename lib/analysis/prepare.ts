@@ -22,6 +22,9 @@ export interface FetchRef {
   side: Side | null;
 }
 
+/** The sides a fetch reads, as messages name them. */
+export const sidesOf = (ref: FetchRef): string => ref.side ?? 'control and experiment';
+
 /**
  * What Plan puts in the state (`$.plan`), once for all fetches: the Map's ItemSelector gives each
  * FetchOne `fetchWith` and its own FetchRef. The execution input, an inline config included,
@@ -178,7 +181,7 @@ export function prepareExecution(
  * The plan of an execution: a fetch per metric (both sides), and what each side's sets may take
  * of the state, in UTF-8 bytes: the budget less the reserve, the plan itself and each side's
  * share of its result's overhead, shared equally. With 500 metrics (1,000 sides) that share is
- * about 115 bytes, so every set goes through S3 and the state holds 500 results of
+ * about 130 bytes, so every set goes through S3 and the state holds 500 results of
  * `{"control":{"stored":true,"ms":N},"experiment":{…}}`.
  */
 export function planExecution(executionId: string, config: CanaryConfig, metricsAccountName: string | undefined, fetchDeadlineMillis: number): Plan {

@@ -17,7 +17,7 @@ import { redactSecrets } from '../metrics/known-secrets.ts';
 import type { CanaryScope, MetricSet } from '../metrics/types.ts';
 import type { AnalysisContext, AnalysisEvent } from '../telemetry/events.ts';
 import { failure, setsName, type ExecutionDocument, type ExecutionException, type Stage } from './executions.ts';
-import { FETCH_PHASE_SECONDS, fetchItemOf, planExecution, SIDES, type FetchOneInput, type Plan, type Side } from './prepare.ts';
+import { FETCH_PHASE_SECONDS, fetchItemOf, planExecution, SIDES, sidesOf, type FetchOneInput, type Plan, type Side } from './prepare.ts';
 import { createExecution, directExecutionId } from './start.ts';
 import { judgeTask } from './judge-task.ts';
 import { bounded, contextOf, tell, type TaskDeps } from './task-support.ts';
@@ -130,7 +130,7 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
   const what = async () => {
     // The metric's name, if the request can be read at once (it is cached once read).
     const name = await Promise.race([document.then((d) => `'${d.config.metrics[item.metric]?.name}'`, () => undefined), sleep(1000).then(() => undefined)]);
-    return `fetching ${item.side ?? 'control and experiment'} data of metric ${name ?? `#${item.metric}`}`;
+    return `fetching ${sidesOf(item)} data of metric ${name ?? `#${item.metric}`}`;
   };
   const late = async () =>
     new AnalysisTimeout(

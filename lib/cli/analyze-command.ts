@@ -5,7 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { ExecutionStore } from '../analysis/executions.ts';
-import { fetchItemOf, type FetchOneInput } from '../analysis/prepare.ts';
+import { fetchItemOf, sidesOf, type FetchOneInput } from '../analysis/prepare.ts';
 import { createExecution } from '../analysis/start.ts';
 import { statusResponse } from '../analysis/status.ts';
 import { loadAccountsFile, type Account } from '../config/accounts.ts';
@@ -294,7 +294,7 @@ export async function analyzeCommand(args: string[]): Promise<number> {
           const metric = config.metrics[item.metric].name;
           const n = (fetchCalls.get(`${item.metric}/${item.side}`) ?? 0) + 1;
           fetchCalls.set(`${item.metric}/${item.side}`, n);
-          progress(`fetching ${item.side ?? 'control and experiment'} data of '${metric}'${n > 1 ? ` (retry ${n} of ${tries})` : ''}`);
+          progress(`fetching ${sidesOf(item)} data of '${metric}'${n > 1 ? ` (retry ${n} of ${tries})` : ''}`);
         } else if (state === 'Mix') progress('pairing the series');
         else if (state === 'Judge') progress('judging');
       },

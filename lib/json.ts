@@ -10,6 +10,47 @@ export function kayentaJsonOf(value: unknown, space?: number): { text: string; p
   return holdsNonFinite(value) ? { text: JSON.stringify(value, nonFiniteAsString, space), plain: false } : { text: JSON.stringify(value, null, space), plain: true };
 }
 
+/**
+ * At least as many UTF-8 bytes as kayentaJson(value) writes (no `space`), and whether that JSON is
+ * JSON.stringify's too, found without writing it (writing numbers is what costs): a number takes
+ * at most 25 bytes ("-0.0000012345678901234567"), a string's code unit at most 6 ("\u001f"; UTF-8
+ * takes at most 3). Infinity (and not plain) for what it cannot bound: a toJSON, a bigint, more
+ * than 100 levels.
+ */
+export function kayentaJsonBound(value: unknown): { bytes: number; plain: boolean } {
+  const out = { bytes: 0, plain: true };
+  out.bytes = boundOf(value, 0, out);
+  if (out.bytes === Infinity) out.plain = false;
+  return out;
+}
+
+function boundOf(value: unknown, depth: number, out: { plain: boolean }): number {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) out.plain = false;
+      return 25;
+    case 'string':
+      return 2 + 6 * value.length;
+    case 'boolean':
+      return 5;
+    case 'bigint':
+      return Infinity;
+    case 'object':
+      break;
+    default:
+      return 4; // undefined, a function or a symbol: left out, or null in an array
+  }
+  if (value === null) return 4;
+  if (depth >= 100 || typeof (value as { toJSON?: unknown }).toJSON === 'function') return Infinity;
+  let bytes = 2;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) bytes += boundOf(value[i], depth + 1, out) + 1;
+    return bytes;
+  }
+  for (const key of Object.keys(value)) bytes += 2 + 6 * key.length + 1 + boundOf((value as Record<string, unknown>)[key], depth + 1, out) + 1;
+  return bytes;
+}
+
 const nonFiniteAsString = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
 
 /**

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { executionRequestSchema } from '../config/execution-request.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { kayentaJsonOf } from '../json.ts';
+import { kayentaJsonBound, kayentaJsonOf } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { CANARIA_V1_JUDGE } from '../judge/names.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
@@ -169,9 +169,11 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
     const values = sets.reduce((n, s) => n + s.values.length, 0);
     emit({ event: 'metricFetched', ...told, points: values, ms });
     // Each value takes at least two bytes of JSON ("1,"): sets surely too big for the state go
-    // to S3 without being written out here first. The budget is in UTF-8 bytes: tags and names
-    // may hold characters of several bytes.
+    // to S3 without being written out here first; sets surely small enough, without NaN, go into
+    // it as they are. The budget is in UTF-8 bytes: tags and names may hold characters of several bytes.
     if (2 * values <= item.inlineBytes) {
+      const bound = kayentaJsonBound(sets);
+      if (bound.plain && bound.bytes <= item.inlineBytes) return { sets, ms: Math.round(ms) };
       const json = kayentaJsonOf(sets);
       // Plain sets are already what the state carries; others, with "NaN" as Kayenta writes it.
       if (Buffer.byteLength(json.text, 'utf8') <= item.inlineBytes) return { sets: json.plain ? sets : (JSON.parse(json.text) as unknown[]), ms: Math.round(ms) };

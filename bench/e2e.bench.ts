@@ -1,5 +1,6 @@
-// End-to-end benchmark: one canary analysis through the embedded service's HTTP API (its SQLite
-// store on disk, the real ASL run in-process) against sending the same PromQL queries straight to
+// End-to-end benchmark: one canary analysis through the HTTP API of `canaria serve` (the command
+// as a user starts it: its own process, its SQLite store on disk, the real ASL run in that
+// process, analyses logged on stderr) against sending the same PromQL queries straight to
 // Prometheus' /api/v1/query_range with the state machine's concurrency, uncompressed as the service
 // asks for them. The reference is fetch, the client a script would use; the bench also prints the
 // same queries over node:http on kept-alive connections (what canaria's source uses, the strictest
@@ -8,26 +9,26 @@
 // instrumented in-process copy of the embedded service (per task, per store call), each piece
 // alone, and a what-if with the storage ports in memory (bench-only adapters).
 //
-// The bench calls the service with node:http on a kept-alive connection: the client shares the
-// service's thread here (Argo's runs in another process), and fetch would cost it 0.3-0.5 ms of
-// that thread per call.
+// This process is the client, as Argo is: it calls the service with node:http on a kept-alive
+// connection, and sends the reference's queries itself. Besides wall times it reads the CPU the
+// service's process spent (/proc/PID/task/*/schedstat), its main thread's apart.
 //
 // Run with `npm run bench:e2e`. Needs Debian's prometheus/promtool (see test/support/prometheus.ts);
 // without them it says why and exits 0. BENCH_E2E_RUNS sets the number of timed rounds (default 10),
-// measured twice: in a fresh process, and again after BENCH_E2E_WARM_ROUNDS more (default 400).
-import { mkdtempSync } from 'node:fs';
+// measured twice: on a fresh `canaria serve`, and again after BENCH_E2E_WARM_ROUNDS more (default 400).
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExecutionStore } from '../lib/analysis/executions.ts';
 import { createExecution } from '../lib/analysis/start.ts';
-import { taskHandlers, type TaskDeps } from '../lib/analysis/tasks.ts';
+import { taskHandlers, type MixOutput, type TaskDeps } from '../lib/analysis/tasks.ts';
+import type { Plan } from '../lib/analysis/prepare.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../lib/config/canary-config.ts';
 import { metricSetPairSchema } from '../lib/config/metric-set-pair.ts';
 import { parseWith } from '../lib/config/validation.ts';
 import { kayentaJson } from '../lib/json.ts';
 import { judge } from '../lib/judge/judge.ts';
-import { startLocalService, type LocalService } from '../lib/local/service.ts';
 import { loadDefinition, LocalStateMachine } from '../lib/local/state-machine.ts';
 import { MetricAccounts } from '../lib/metrics/sources.ts';
 import type { MetricSource } from '../lib/metrics/source.ts';
@@ -35,6 +36,7 @@ import { openSqliteStorage } from '../lib/store/sqlite-storage.ts';
 import { ConfigStore } from '../lib/store/config-store.ts';
 import type { Condition, ObjectStore, RecordKey, RecordStore, StoredRecord } from '../lib/store/ports.ts';
 import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../test/support/prometheus.ts';
+import { startServe, type Served } from '../test/support/serve-bin.ts';
 import { CANARY_DATASET, END, START, STEP } from '../test/support/prometheus-data.ts';
 import { CONFIG, iso, METRICS, scopes, thresholds } from './support/ten-metrics.ts';
 import { Agent, request as httpRequest } from 'node:http';
@@ -74,6 +76,8 @@ function quantile(xs: readonly number[], q: number): number {
 const median = (xs: readonly number[]) => quantile(xs, 0.5);
 const p90 = (xs: readonly number[]) => quantile(xs, 0.9);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
+/** For what takes well under a millisecond. */
+const fineMs = (x: number) => `${x.toFixed(3)} ms`;
 const pad = (s: string, n: number) => s.padEnd(n);
 
 const agent = new Agent({ keepAlive: true });
@@ -120,6 +124,36 @@ async function pool<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): P
   return out;
 }
 
+// ---- the service's CPU ------------------------------------------------------------------------
+
+/** CPU time (ms) the service's process has run: its main thread (the event loop) and all its threads. */
+interface ServiceCpu {
+  main: number;
+  all: number;
+}
+
+let servicePid = 0;
+
+/** The first field of /proc/PID/task/TID/schedstat: nanoseconds on a CPU. */
+const onCpuMs = (tid: string) => Number(readFileSync(`/proc/${servicePid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+
+function serviceCpu(): ServiceCpu {
+  let all = 0;
+  for (const tid of readdirSync(`/proc/${servicePid}/task`)) {
+    try {
+      all += onCpuMs(tid);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return { main: onCpuMs(String(servicePid)), all };
+}
+
+const cpuSince = (c0: ServiceCpu): ServiceCpu => {
+  const c = serviceCpu();
+  return { main: c.main - c0.main, all: c.all - c0.all };
+};
+
 // ---- one analysis through the HTTP API -------------------------------------------------------
 
 interface AnalysisTiming {
@@ -136,12 +170,15 @@ interface AnalysisTiming {
   startToEnd: number;
   /** endTime until the client saw complete. */
   endToSeen: number;
-  /** CPU (user + system) of this process — service, store and client — during the analysis. */
+  /** CPU (user + system) of this process, the client, during the analysis. */
   cpu: number;
+  /** CPU of the service during the analysis. */
+  service: ServiceCpu;
   final: any;
 }
 
-async function runAnalysis(service: LocalService, configId: string, mode: 'poll' | 'idle'): Promise<AnalysisTiming> {
+async function runAnalysis(service: Served, configId: string): Promise<AnalysisTiming> {
+  const s0 = serviceCpu();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const started = must(await call(service.url, 'POST', `/canary/${configId}?metricsAccountName=prom`, { scopes, thresholds }), 'POST /canary');
@@ -150,27 +187,22 @@ async function runAnalysis(service: LocalService, configId: string, mode: 'poll'
   let polls = 0;
   let lastGet = 0;
   let final: any;
-  if (mode === 'idle') {
-    await service.idle();
-    final = undefined;
-  } else {
-    for (;;) {
-      const g0 = performance.now();
-      const r = must(await call(service.url, 'GET', `/canary/${id}`), 'GET /canary/{id}');
-      lastGet = performance.now() - g0;
-      polls++;
-      if (r.json.complete) {
-        final = r.json;
-        break;
-      }
-      if (performance.now() - t0 > 60_000) throw new Error(`execution ${id} not complete after 60 s`);
-      await sleep(POLL_MS);
+  for (;;) {
+    const g0 = performance.now();
+    const r = must(await call(service.url, 'GET', `/canary/${id}`), 'GET /canary/{id}');
+    lastGet = performance.now() - g0;
+    polls++;
+    if (r.json.complete) {
+      final = r.json;
+      break;
     }
+    if (performance.now() - t0 > 60_000) throw new Error(`execution ${id} not complete after 60 s`);
+    await sleep(POLL_MS);
   }
   const t2 = performance.now();
   const wallSeen = Date.now();
   const c = process.cpuUsage(c0);
-  if (mode === 'idle') final = must(await call(service.url, 'GET', `/canary/${id}`), 'GET /canary/{id}').json;
+  const sc = cpuSince(s0);
   if (final.status !== 'succeeded') throw new Error(`execution ${id} ended ${final.status}: ${JSON.stringify(final.exception ?? {})}`);
   return {
     total: t2 - t0,
@@ -182,6 +214,7 @@ async function runAnalysis(service: LocalService, configId: string, mode: 'poll'
     startToEnd: final.endTimeMillis - final.startTimeMillis,
     endToSeen: wallSeen - final.endTimeMillis,
     cpu: (c.user + c.system) / 1000,
+    service: sc,
     final,
   };
 }
@@ -193,9 +226,11 @@ interface JudgementTiming {
   /** From the execution record: endTime until the reply reached the client. */
   endToReply: number;
   cpu: number;
+  service: ServiceCpu;
 }
 
-async function runJudgement(service: LocalService, configId: string): Promise<JudgementTiming> {
+async function runJudgement(service: Served, configId: string): Promise<JudgementTiming> {
+  const s0 = serviceCpu();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = must(
@@ -205,10 +240,11 @@ async function runJudgement(service: LocalService, configId: string): Promise<Ju
   const total = performance.now() - t0;
   const replied = Date.now();
   const c = process.cpuUsage(c0);
+  const sc = cpuSince(s0);
   const j = r.json.judgement;
   if (!j?.complete || j.phase === 'Error' || j.phase === 'Running') throw new Error(`POST /v1/judgements answered ${r.text.slice(0, 300)}`);
   const status = must(await call(service.url, 'GET', `/canary/${j.executionId}`), 'GET /canary/{id}').json;
-  return { total, endToReply: replied - status.endTimeMillis, cpu: (c.user + c.system) / 1000 };
+  return { total, endToReply: replied - status.endTimeMillis, cpu: (c.user + c.system) / 1000, service: sc };
 }
 
 // ---- the reference: the same queries straight to Prometheus ----------------------------------
@@ -249,7 +285,7 @@ async function runDirect(promUrl: string, queries: readonly RangeQuery[], client
 }
 
 /** The queries the analysis sent, from its metric set pair list (each set keeps its query). */
-async function queriesOf(service: LocalService, final: any): Promise<RangeQuery[]> {
+async function queriesOf(service: Served, final: any): Promise<RangeQuery[]> {
   const pairs = must(await call(service.url, 'GET', `/metricSetPairList/${final.metricSetPairListId}`), 'GET /metricSetPairList').json as any[];
   const out: RangeQuery[] = [];
   for (const [i, metric] of METRICS.entries()) {
@@ -328,7 +364,7 @@ function memoryStorage(): { objects: ObjectStore; records: RecordStore } {
 }
 
 /**
- * The same assembly as startLocalService (without HTTP), with every task, store call and metric
+ * The same assembly as canaria serve's (lib/local/service.ts, without HTTP), with every task, store call and metric
  * fetch timed; on the SQLite store on disk (as the service) or, `memory`, on in-memory what-if adapters.
  */
 async function instrumentedMachine(promUrl: string, memory = false) {
@@ -373,7 +409,7 @@ async function instrumentedMachine(promUrl: string, memory = false) {
     Object.entries(handlers).map(([name, fn]) => [name, (input: unknown) => timed(`task ${name}`, () => (fn as (i: unknown) => Promise<unknown>)(input))]),
   );
   const machine = new LocalStateMachine(deps, { overrides });
-  return { spans, machine, executions, configs, deps, storage, realAccounts, stop: async () => (storage as { close?: () => void }).close?.() };
+  return { spans, machine, tasks: overrides, executions, configs, deps, storage, realAccounts, stop: async () => (storage as { close?: () => void }).close?.() };
 }
 
 function kind(key: string): string {
@@ -449,7 +485,7 @@ async function breakdown(promUrl: string, directMedian: number): Promise<void> {
   try {
     const { runs, lastId } = await instrumentedRuns(inst, config);
 
-    console.log(`\nwhere the time goes (instrumented in-process copy, no HTTP, no polling; median of ${INSTRUMENTED_RUNS} runs):`);
+    console.log(`\nwhere the time goes (an instrumented copy of the service in this process, its code not yet warm: compare parts, not totals; no HTTP, no polling; median of ${INSTRUMENTED_RUNS} runs):`);
     console.log(`  whole analysis (createExecution + state machine run): median ${ms(median(runs.map((r) => r.total)))}`);
     const rows = phaseRows(runs);
     for (const [name, xs] of rows) console.log(`  ${pad(name, 46)} ${ms(median(xs)).padStart(10)}`);
@@ -496,10 +532,10 @@ async function breakdown(promUrl: string, directMedian: number): Promise<void> {
       const cpu = (c.user + c.system) / 1000 / n;
       const perAnalysis = name.startsWith('dynamo put') ? calls('dynamo put') : calls(name);
       storeCpuPerAnalysis += cpu * perAnalysis;
-      console.log(`    ${pad(name, 22)} (${String(bytes).padStart(5)} B JSON)   wall ${ms(wall).padStart(8)}   CPU ${ms(cpu).padStart(8)}   × ${perAnalysis} per analysis`);
+      console.log(`    ${pad(name, 22)} (${String(bytes).padStart(5)} B JSON)   wall ${fineMs(wall).padStart(9)}   CPU ${fineMs(cpu).padStart(9)}   × ${perAnalysis} per analysis`);
     }
     const storeCalls = runs[0].spans.filter((s) => s.what.startsWith('s3 ') || s.what.startsWith('dynamo ')).length;
-    console.log(`  → ${storeCalls} store calls per analysis ≈ ${ms(storeCpuPerAnalysis)} of CPU on the service's one thread (the store shares it)`);
+    console.log(`  → ${storeCalls} store calls per analysis ≈ ${fineMs(storeCpuPerAnalysis)} of CPU on the service's one thread (the store shares it)`);
 
     const { source } = inst.realAccounts.resolve('prom', 'prometheus');
     const sourceTasks = config.metrics.flatMap((metric) =>
@@ -538,6 +574,60 @@ async function breakdown(promUrl: string, directMedian: number): Promise<void> {
   } finally {
     await mem.stop();
   }
+
+  await interpreterShare(promUrl, config);
+}
+
+/**
+ * What-if (bench only): the same tasks called in the ASL's order and concurrency, without the
+ * interpreter (aws-local-stepfunctions), which `canaria serve` does not skip: its share of an analysis.
+ */
+async function runTasksDirectly(inst: Instrumented, executionId: string): Promise<void> {
+  const task = inst.tasks as Record<string, (input: unknown) => Promise<unknown>>;
+  const plan = (await task.Plan({ input: { executionId }, executionName: executionId })) as Plan;
+  const fetched: unknown[] = new Array(plan.fetches.length);
+  await pool(plan.fetches.map((ref, i) => async () => (fetched[i] = await task.FetchOne({ fetchWith: plan.fetchWith, ref }))), MAP_CONCURRENCY);
+  const mixed = (await task.Mix({ executionId, fetched })) as MixOutput;
+  const judged = (await task.Judge({ executionId, metricSetPairListId: mixed.metricSetPairListId })) as { score: number; classification: string };
+  await task.Record({ executionId, ...mixed, ...judged });
+}
+
+/** Analyses through the ASL and with the tasks called directly, interleaved: medians and the difference. */
+async function interpreterShare(promUrl: string, config: CanaryConfig): Promise<void> {
+  const inst = await instrumentedMachine(promUrl);
+  const rounds = 60;
+  const warmup = 20;
+  const viaAsl: number[] = [];
+  const direct: number[] = [];
+  try {
+    for (let i = 0; i < warmup + rounds; i++) {
+      for (const how of i % 2 ? (['direct', 'asl'] as const) : (['asl', 'direct'] as const)) {
+        const { id } = await createExecution({ config, canaryConfigId: 'bench', executionRequest: { scopes, thresholds } as never, application: 'bench', metricsAccountName: 'prom' }, inst.deps);
+        const t0 = performance.now();
+        if (how === 'asl') await inst.machine.run({ executionId: id }, id);
+        else await runTasksDirectly(inst, id);
+        const t = performance.now() - t0;
+        if ((await inst.executions.get(id)).status !== 'succeeded') throw new Error(`execution ${id} (${how}) did not succeed`);
+        if (i >= warmup) (how === 'asl' ? viaAsl : direct).push(t);
+        inst.spans.length = 0;
+      }
+    }
+  } finally {
+    await inst.stop();
+  }
+  const a = median(viaAsl);
+  const d = median(direct);
+  console.log(`
+what-if: the tasks called directly, without the ASL interpreter (bench-only; ${rounds} of each, interleaved, after ${warmup}):`);
+  console.log(`  through the ASL ${ms(a)}, tasks called directly ${ms(d)}: the interpreter's share ≈ ${ms(a - d)} (${((100 * (a - d)) / a).toFixed(0)}% of the run)`);
+}
+
+/** Stops `canaria serve` as Ctrl-C would, and waits for it to end. */
+async function stopServe(served: Served): Promise<void> {
+  if (served.proc.exitCode !== null || served.proc.signalCode !== null) return;
+  const ended = new Promise((resolve) => served.proc.once('exit', resolve));
+  served.proc.kill('SIGINT');
+  await ended;
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -545,7 +635,6 @@ async function breakdown(promUrl: string, directMedian: number): Promise<void> {
 interface Rounds {
   analyses: AnalysisTiming[];
   direct: Array<{ wall: number; cpu: number }>;
-  idle: AnalysisTiming[];
   judgements: JudgementTiming[];
   gzip: Array<{ wall: number; cpu: number }>;
   http: Array<{ wall: number; cpu: number }>;
@@ -585,11 +674,16 @@ async function main(): Promise<void> {
     return;
   }
   let prom: RunningPrometheus | undefined;
-  let service: LocalService | undefined;
+  let service: Served | undefined;
   try {
     prom = await startPrometheus([...CANARY_DATASET]);
-    // As `canaria serve` runs: its store on disk (a temporary data directory).
-    service = await startLocalService({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'canaria-bench-')), accounts: [{ name: 'prom', type: 'prometheus', endpoint: prom.url }] });
+    // `canaria serve` as a user starts it, its store in a new data directory; --quiet leaves out
+    // the request lines (a line per poll), not the analyses' events.
+    const scratch = mkdtempSync(join(tmpdir(), 'canaria-bench-'));
+    const accountsFile = join(scratch, 'accounts.json');
+    writeFileSync(accountsFile, JSON.stringify({ accounts: [{ name: 'prom', type: 'prometheus', endpoint: prom.url }] }));
+    service = await startServe(['--quiet', '--data-dir', join(scratch, 'data'), '--accounts', accountsFile]);
+    servicePid = service.proc.pid!;
     console.log(`${available.version}; Prometheus ready in ${ms(prom.timings.totalMs)}; node ${process.version}`);
 
     const c0 = performance.now();
@@ -600,13 +694,13 @@ async function main(): Promise<void> {
     // Warm-up: module loading, JIT, connection pools; also gives the queries the analysis sends.
     let queries: RangeQuery[] = [];
     for (let i = 0; i < WARMUP; i++) {
-      const w = await runAnalysis(service, configId, 'poll');
+      const w = await runAnalysis(service, configId);
       queries = await queriesOf(service, w.final);
       await runDirect(prom.url, queries);
       await runDirect(prom.url, queries, 'http');
       await runJudgement(service, configId);
     }
-    const verdict = (await runAnalysis(service, configId, 'poll')).final.result.judgeResult;
+    const verdict = (await runAnalysis(service, configId)).final.result.judgeResult;
     if (queries.length !== QUERIES) throw new Error(`expected ${QUERIES} queries, got ${queries.length}`);
     // The reference sends what the analysis sent: cross-check one against the service's dry-run render.
     const m0 = METRICS[0];
@@ -623,15 +717,14 @@ async function main(): Promise<void> {
     if (rendered !== queries[0].query) throw new Error(`dry-run render ${JSON.stringify(rendered)} differs from the sent query ${JSON.stringify(queries[0].query)}`);
 
     const rounds = async (n: number): Promise<Rounds> => {
-      const r: Rounds = { analyses: [], direct: [], idle: [], judgements: [], gzip: [], http: [] };
+      const r: Rounds = { analyses: [], direct: [], judgements: [], gzip: [], http: [] };
       for (let i = 0; i < n; i++) {
         // Interleaved, so drift (GC, JIT, the store's growing data) hits all alike.
-        r.analyses.push(await runAnalysis(service!, configId, 'poll'));
+        r.analyses.push(await runAnalysis(service!, configId));
         r.direct.push(await runDirect(prom!.url, queries));
         r.gzip.push(await runDirect(prom!.url, queries, 'gzip'));
         r.http.push(await runDirect(prom!.url, queries, 'http'));
         r.judgements.push(await runJudgement(service!, configId));
-        r.idle.push(await runAnalysis(service!, configId, 'idle'));
       }
       return r;
     };
@@ -644,20 +737,19 @@ async function main(): Promise<void> {
     }
     const w0 = performance.now();
     for (let i = 0; i < WARM_ROUNDS; i++) {
-      await runAnalysis(service, configId, 'poll');
+      await runAnalysis(service, configId);
       await runDirect(prom.url, queries);
       await runDirect(prom.url, queries, 'http');
       await runJudgement(service, configId);
-      await runAnalysis(service, configId, 'idle');
     }
     const warmingMs = performance.now() - w0;
     const warm = WARM_ROUNDS > 0 ? await rounds(RUNS) : undefined;
 
     console.log(`\nconfig: ${METRICS.length} metrics, ${verdict.results.length} judged (score ${verdict.score.score}, ${verdict.score.classification}); window ${iso(START)}..${iso(END)} step ${STEP}s; POST /canaryConfig once: ${ms(storeConfigMs)}`);
     console.log(`${RUNS} timed rounds, each of every kind below, interleaved; polling GET /canary/{id} every ${POLL_MS} ms`);
-    report(`a fresh process (after ${WARMUP} warm-up rounds)`, fresh, queries.length);
-    if (warm) report(`the same process warm (after ${WARM_ROUNDS} more rounds, ${(warmingMs / 1000).toFixed(1)} s)`, warm, queries.length);
-    const { analyses, idle, judgements, direct: directRounds, http: httpRounds } = warm ?? fresh;
+    report(`a fresh canaria serve (after ${WARMUP} warm-up rounds)`, fresh, queries.length);
+    if (warm) report(`the same canaria serve warm (after ${WARM_ROUNDS} more rounds, ${(warmingMs / 1000).toFixed(1)} s)`, warm, queries.length);
+    const { analyses, judgements, direct: directRounds, http: httpRounds } = warm ?? fresh;
     const direct = directRounds.map((d) => d.wall);
 
     console.log(`\nbreakdown of the end-to-end analysis (medians, ${warm ? 'warm' : 'fresh'}):`);
@@ -669,11 +761,13 @@ async function main(): Promise<void> {
     row('  endTime until the client saw complete', analyses.map((a) => a.endToSeen));
     row('one GET /canary/{id} (the complete one)', analyses.map((a) => a.lastGet));
     console.log(`  ${pad('GETs per analysis', 52)} ${String(median(analyses.map((a) => a.polls))).padStart(10)}`);
-    row('same analysis, completion by service.idle() (no polling)', idle.map((a) => a.total));
     row('/v1/judgements: execution endTime until its reply', judgements.map((j) => j.endToReply));
-    row('CPU of this process during a /v1/judgements', judgements.map((j) => j.cpu));
-    row('CPU of this process during an analysis (polled)', analyses.map((a) => a.cpu));
-    row('CPU of this process during an analysis (idle())', idle.map((a) => a.cpu));
+    row('service CPU during an analysis (polled): main thread', analyses.map((a) => a.service.main));
+    row('  all its threads (JIT compiler and GC helpers too)', analyses.map((a) => a.service.all));
+    row('service CPU during a /v1/judgements: main thread', judgements.map((j) => j.service.main));
+    row('  all its threads', judgements.map((j) => j.service.all));
+    row('CPU of this process (the client) during an analysis (polled)', analyses.map((a) => a.cpu));
+    row('CPU of this process (the client) during a /v1/judgements', judgements.map((j) => j.cpu));
     row('CPU of this process during a direct PromQL round', directRounds.map((d) => d.cpu));
     row('CPU of this process during a direct round over node:http', httpRounds.map((d) => d.cpu));
     row(`direct PromQL, the ${queries.length} queries one at a time`, sequential);
@@ -681,7 +775,7 @@ async function main(): Promise<void> {
 
     await breakdown(prom.url, median(direct));
   } finally {
-    await service?.stop();
+    if (service) await stopServe(service);
     await prom?.stop();
   }
 }

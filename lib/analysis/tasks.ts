@@ -143,6 +143,10 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
   const budgetMs = Math.min(FETCH_TASK_BUDGET_MS, untilDeadline);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), budgetMs);
+  // Stops both sides: at the budget, or once the task has ended (a side that failed leaves the
+  // other no reason to go on querying the metric store while the Map's retry starts again).
+  const sides = new AbortController();
+  controller.signal.addEventListener('abort', () => sides.abort(), { once: true });
   const fetchSide = async (doc: ExecutionDocument, side: Side): Promise<SideResult> => {
     const { config, executionRequest } = doc;
     const metric = config.metrics[item.metric];
@@ -156,11 +160,14 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
       const { source } = deps.accounts.resolve(item.metricsAccountName ?? undefined, metric.query!.type);
       // canaria-v1 pairs points by timestamp: gaps stay NaN (prepare settles `judge`).
       const fillGaps = executionRequest.judge === CANARIA_V1_JUDGE;
-      sets = await source.fetch({ metric, templates: config.templates, scope, fillGaps, side }, controller.signal);
+      sets = await source.fetch({ metric, templates: config.templates, scope, fillGaps, side }, sides.signal);
     } catch (err) {
-      const retryable = controller.signal.aborted || (err instanceof MetricFetchError && err.retryable);
-      emit({ event: 'metricFetchFailed', ...told, ms: performance.now() - began, retryable, error: controller.signal.aborted ? 'gave up: out of time' : (err as Error).message });
-      if (controller.signal.aborted) throw err; // the budget's error, below
+      const outOfTime = controller.signal.aborted;
+      const stopped = !outOfTime && sides.signal.aborted;
+      const retryable = outOfTime || (err instanceof MetricFetchError && err.retryable);
+      const error = outOfTime ? 'gave up: out of time' : stopped ? 'stopped: the other side failed' : (err as Error).message;
+      emit({ event: 'metricFetchFailed', ...told, ms: performance.now() - began, retryable, error });
+      if (outOfTime || stopped) throw err; // the budget's error, below; or the other side's
       const message = redactSecrets(`fetching ${side} data of metric '${metric.name}': ${(err as Error).message}`);
       if (retryable) throw new TransientFetchError(message);
       throw new AnalysisError(message);
@@ -203,6 +210,7 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
     throw err;
   } finally {
     clearTimeout(timer);
+    sides.abort();
   }
 });
 

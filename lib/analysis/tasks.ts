@@ -162,12 +162,11 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
       const fillGaps = executionRequest.judge === CANARIA_V1_JUDGE;
       sets = await source.fetch({ metric, templates: config.templates, scope, fillGaps, side }, sides.signal);
     } catch (err) {
-      const outOfTime = controller.signal.aborted;
-      const stopped = !outOfTime && sides.signal.aborted;
-      const retryable = outOfTime || (err instanceof MetricFetchError && err.retryable);
-      const error = outOfTime ? 'gave up: out of time' : stopped ? 'stopped: the other side failed' : (err as Error).message;
-      emit({ event: 'metricFetchFailed', ...told, ms: performance.now() - began, retryable, error });
-      if (outOfTime || stopped) throw err; // the budget's error, below; or the other side's
+      // Stopped because the other side failed: no failure of the metric store to tell.
+      if (sides.signal.aborted && !controller.signal.aborted) throw err;
+      const retryable = controller.signal.aborted || (err instanceof MetricFetchError && err.retryable);
+      emit({ event: 'metricFetchFailed', ...told, ms: performance.now() - began, retryable, error: controller.signal.aborted ? 'gave up: out of time' : (err as Error).message });
+      if (controller.signal.aborted) throw err; // the budget's error, below
       const message = redactSecrets(`fetching ${side} data of metric '${metric.name}': ${(err as Error).message}`);
       if (retryable) throw new TransientFetchError(message);
       throw new AnalysisError(message);

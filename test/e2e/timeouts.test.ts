@@ -397,3 +397,52 @@ describe('a secret that cannot be read', () => {
     expect((performance.now() - t0) / 1000).toBeLessThan(1);
   });
 });
+
+/** A Prometheus that refuses the baseline's queries (400) and never answers the canary's; `canaryClosed` resolves when the client gives one up. */
+async function oneSidedPrometheus(): Promise<{ url: string; canaryClosed: Promise<void>; stop: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let closed!: () => void;
+  const canaryClosed = new Promise<void>((resolve) => (closed = resolve));
+  const server: Server = createServer((req, res) => {
+    if (decodeURIComponent(req.url ?? '').includes('version="baseline"')) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"status":"error","error":"refused by the test"}');
+    } else {
+      req.socket.once('close', () => closed()); // and no answer
+    }
+  });
+  server.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    canaryClosed,
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('a fetch whose one side fails', () => {
+  it('gives up the other side’s query at once, rather than leaving it to run beside the Map’s retry', async () => {
+    const prom = await oneSidedPrometheus();
+    const storage = openSqliteStorage(':memory:');
+    try {
+      const d: TaskDeps = {
+        executions: new ExecutionStore(storage),
+        configs: new ConfigStore(storage),
+        accounts: new MetricAccounts([{ name: 'prom', type: 'prometheus', endpoint: prom.url }], { timeoutMs: 60_000 }),
+        now: Date.now,
+      };
+      await createExecution({ id: 'one-sided', config: config() as never, canaryConfigId: 'c', executionRequest: parseWith(executionRequestSchema, executionRequest), application: 'shop' }, d);
+      const tasks = taskHandlers(d);
+      const plan = (await tasks.Plan({ input: { executionId: 'one-sided' }, executionName: 'one-sided' })) as { fetchWith: unknown; fetches: unknown[] };
+      await expect(tasks.FetchOne({ fetchWith: plan.fetchWith, ref: plan.fetches[0] })).rejects.toMatchObject({ name: 'AnalysisError', message: expect.stringContaining('refused by the test') });
+      // The canary's query, still unanswered, is closed by the client well before its 60 s timeout.
+      const gaveUp = await Promise.race([prom.canaryClosed.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000))]);
+      expect(gaveUp).toBe(true);
+    } finally {
+      await storage.close();
+      await prom.stop();
+    }
+  });
+});

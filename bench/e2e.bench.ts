@@ -6,8 +6,8 @@
 // same queries over node:http on kept-alive connections (what canaria's source uses, the strictest
 // reference) and fetch with gzip (fetch's default). Prints median/p90 of each and the ratios
 // median(analysis) / median(direct) (target ≤ 1.5×), then where the time of an analysis goes: an
-// instrumented in-process copy of the embedded service (per task, per store call), each piece
-// alone, and a what-if with the storage ports in memory (bench-only adapters).
+// instrumented copy of the service in this process (per task, per store call), each piece alone,
+// and two bench-only what-ifs: the storage ports in memory, and the tasks without the interpreter.
 //
 // This process is the client, as Argo is: it calls the service with node:http on a kept-alive
 // connection, and sends the reference's queries itself. Besides wall times it reads the CPU the

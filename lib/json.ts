@@ -1,13 +1,8 @@
 // JSON as Kayenta (Jackson) writes it: NaN and infinities as the strings "NaN", "Infinity",
 // "-Infinity" rather than null; undefined fields left out.
 export function kayentaJson(value: unknown, space?: number): string {
-  return kayentaJsonOf(value, space).text;
-}
-
-/** kayentaJson's text, and whether it is JSON.stringify's too (`value` holds no non-finite number, no toJSON). */
-export function kayentaJsonOf(value: unknown, space?: number): { text: string; plain: boolean } {
   // A replacer costs a call per value (and a key string per array element): only when needed.
-  return holdsNonFinite(value) ? { text: JSON.stringify(value, nonFiniteAsString, space), plain: false } : { text: JSON.stringify(value, null, space), plain: true };
+  return holdsNonFinite(value) ? JSON.stringify(value, nonFiniteAsString, space) : JSON.stringify(value, null, space);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { executionRequestSchema } from '../config/execution-request.ts';
 import { canaryConfigSchema, type CanaryConfig } from '../config/canary-config.ts';
-import { kayentaJsonBound, kayentaJsonOf } from '../json.ts';
+import { kayentaJson, kayentaJsonBound } from '../json.ts';
 import { parseWith } from '../config/validation.ts';
 import { CANARIA_V1_JUDGE } from '../judge/names.ts';
 import { mixAllYielding } from '../metrics/mixer.ts';
@@ -180,9 +180,9 @@ export const fetchOne = /* @__PURE__ */ bounded(async (input: FetchOneInput, dep
     if (2 * values <= item.inlineBytes) {
       const bound = kayentaJsonBound(sets);
       if (bound.plain && bound.bytes <= item.inlineBytes) return { sets, ms: Math.round(ms) };
-      const json = kayentaJsonOf(sets);
-      // Plain sets are already what the state carries; others, with "NaN" as Kayenta writes it.
-      if (Buffer.byteLength(json.text, 'utf8') <= item.inlineBytes) return { sets: json.plain ? sets : (JSON.parse(json.text) as unknown[]), ms: Math.round(ms) };
+      // Written out to measure. Plain sets are already what the state carries; others, with "NaN" as Kayenta writes it.
+      const json = bound.plain ? JSON.stringify(sets) : kayentaJson(sets);
+      if (Buffer.byteLength(json, 'utf8') <= item.inlineBytes) return { sets: bound.plain ? sets : (JSON.parse(json) as unknown[]), ms: Math.round(ms) };
     }
     await deps.executions.putSets(item.executionId, item.metric, side, sets);
     return { stored: true, ms: Math.round(ms) };
